@@ -1,0 +1,24 @@
+module github.com/create-clerk-mcp/create-clerk-mcp
+
+go 1.26.8
+
+require (
+	github.com/clerk/clerk-sdk-go/v2 v2.4.2
+	github.com/go-jose/go-jose/v4 v4.1.9
+	github.com/joho/godotenv v1.5.1
+	github.com/modelcontextprotocol/go-sdk v1.8.0
+	golang.org/x/sync v0.25.0
+)
+
+require (
+	github.com/go-jose/go-jose/v3 v3.0.4 // indirect
+	github.com/google/jsonschema-go v0.4.3 // indirect
+	github.com/segmentio/asm v1.1.3 // indirect
+	github.com/segmentio/encoding v0.5.4 // indirect
+	github.com/yosida95/uritemplate/v3 v3.0.2 // indirect
+	golang.org/x/crypto v0.19.0 // indirect
+	golang.org/x/oauth2 v0.35.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
+	golang.org/x/tools v0.52.0 // indirect
+)

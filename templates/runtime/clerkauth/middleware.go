@@ -1,0 +1,166 @@
+package clerkauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+)
+
+// TokenVerifier is what Middleware needs of a Verifier.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (*Caller, error)
+}
+
+// Middleware guards a protected route: it demands a Clerk OAuth access token
+// in the Authorization header and answers RFC 6750 challenges that point
+// MCP clients at the route's RFC 9728 metadata.
+type Middleware struct {
+	Verifier TokenVerifier
+	// ResourceMetadataURL is the URL of the protected-resource metadata
+	// for the guarded route; it goes into every challenge.
+	ResourceMetadataURL string
+	// RequiredScopes, when set, must all have been granted (else 403).
+	RequiredScopes []string
+	Logger         *slog.Logger
+}
+
+// Wrap returns next guarded by m. A request that passes carries its Caller
+// in its context (CallerFrom) and as the go-sdk's auth.TokenInfo, so the
+// Streamable HTTP transport can hand it to tools and bind sessions to users.
+func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	// RequireBearerToken is the only way to put a TokenInfo where the go-sdk
+	// looks for it. The token was verified already; this verifier just
+	// hands the result over.
+	bridge := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+		c, ok := CallerFrom(ctx, nil)
+		if !ok {
+			return nil, errors.New("clerkauth: no caller in context")
+		}
+		return c.TokenInfo(), nil
+	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: MaxClockSkew})(next)
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, err := BearerToken(r.Header)
+		if err != nil {
+			m.challenge(w, http.StatusUnauthorized, "", err.Error())
+			return
+		}
+		caller, err := m.Verifier.Verify(r.Context(), token)
+		switch {
+		case errors.Is(err, ErrUnavailable):
+			m.logger().Warn("cannot verify token: Clerk unavailable", "err", err, "path", r.URL.Path)
+			w.Header().Set("Retry-After", "5")
+			writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the authorization server cannot be reached; try again shortly")
+			return
+		case err != nil:
+			m.challenge(w, http.StatusUnauthorized, "invalid_token", strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
+			return
+		}
+		for _, s := range m.RequiredScopes {
+			if !caller.HasScope(s) {
+				m.challenge(w, http.StatusForbidden, "insufficient_scope", "the token lacks the "+s+" scope")
+				return
+			}
+		}
+		bridge.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), caller)))
+	})
+}
+
+func (m *Middleware) logger() *slog.Logger {
+	if m.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return m.Logger
+}
+
+// challenge answers 401 or 403 with a WWW-Authenticate header as RFC 6750
+// and RFC 9728 describe. Without an error code (no credentials at all) the
+// header carries no error parameter (RFC 6750 section 3.1).
+func (m *Middleware) challenge(w http.ResponseWriter, status int, code, description string) {
+	params := []string{fmt.Sprintf("resource_metadata=%q", m.ResourceMetadataURL)}
+	if code != "" {
+		params = append(params, fmt.Sprintf("error=%q", code), fmt.Sprintf("error_description=%q", sanitizeQuoted(description)))
+	}
+	if code == "insufficient_scope" || (code == "" && len(m.RequiredScopes) > 0) {
+		params = append(params, fmt.Sprintf("scope=%q", strings.Join(m.RequiredScopes, " ")))
+	}
+	w.Header().Set("WWW-Authenticate", "Bearer "+strings.Join(params, ", "))
+	body := code
+	if body == "" {
+		body = "unauthorized"
+	}
+	writeJSONError(w, status, body, description)
+}
+
+// sanitizeQuoted keeps an error description inside the characters RFC 6750
+// allows in it (printable ASCII without " and \).
+func sanitizeQuoted(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '\''
+		}
+		return r
+	}, s)
+}
+
+// errMissingCredentials is reported when a request carries no bearer token.
+var errMissingCredentials = errors.New("a bearer token is required")
+
+// BearerToken returns the token of an "Authorization: Bearer <token>"
+// header. A missing header, or one with another scheme, is
+// errMissingCredentials; a bearer header with a malformed token wraps
+// ErrInvalidToken.
+func BearerToken(h http.Header) (string, error) {
+	values := h.Values("Authorization")
+	if len(values) == 0 {
+		return "", errMissingCredentials
+	}
+	if len(values) > 1 {
+		return "", invalid("more than one Authorization header")
+	}
+	scheme, token, _ := strings.Cut(values[0], " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", errMissingCredentials
+	}
+	token = strings.Trim(token, " ")
+	if token == "" || !isToken68(token) {
+		return "", invalid("malformed bearer token")
+	}
+	return token, nil
+}
+
+// isToken68 reports whether s has the syntax of RFC 7235's token68, which
+// RFC 6750 uses for bearer tokens.
+func isToken68(s string) bool {
+	trimmed := strings.TrimRight(s, "=")
+	if trimmed == "" || len(s) > maxJWTLength {
+		return false
+	}
+	for i := 0; i < len(trimmed); i++ {
+		c := trimmed[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("-._~+/", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeJSONError writes an OAuth-style JSON error body.
+func writeJSONError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+}
+
+// WriteJSONError writes {"error": code, "error_description": description}
+// with status, the shape every error of this server takes.
+func WriteJSONError(w http.ResponseWriter, status int, code, description string) {
+	writeJSONError(w, status, code, description)
+}

@@ -1,0 +1,208 @@
+package clerkauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+	"golang.org/x/sync/singleflight"
+)
+
+// OpaquePrefix starts every opaque Clerk OAuth access token.
+const OpaquePrefix = "oat_"
+
+// maxOpaqueCacheEntries bounds the memory the opaque-token cache can take.
+const maxOpaqueCacheEntries = 10000
+
+// negativeCacheTTL is how long a definite "no" from Clerk is remembered, so a
+// client retrying a dead token does not cost a Backend API call each time.
+const negativeCacheTTL = 30 * time.Second
+
+// WellFormedOpaqueToken reports whether token has the shape of a Clerk opaque
+// access token: "oat_" and 16 to 128 letters and digits.
+func WellFormedOpaqueToken(token string) bool {
+	rest, ok := strings.CutPrefix(token, OpaquePrefix)
+	if !ok || len(rest) < 16 || len(rest) > 128 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+type opaqueEntry struct {
+	caller *Caller
+	err    error // an ErrInvalidToken answer, cached briefly
+	until  time.Time
+}
+
+// opaqueVerifier checks opaque tokens with the Backend API. Results are kept
+// by a hash of the token (never the token itself) for at most
+// MaxOpaqueCacheTTL and never past the token's expiry; concurrent checks of
+// one token share one call.
+type opaqueVerifier struct {
+	backend clerk.Backend
+	now     func() time.Time
+	logger  *slog.Logger
+	group   singleflight.Group
+
+	mu      sync.Mutex
+	entries map[[32]byte]opaqueEntry
+}
+
+func newOpaqueVerifier(b clerk.Backend, now func() time.Time, logger *slog.Logger) *opaqueVerifier {
+	return &opaqueVerifier{backend: b, now: now, logger: logger, entries: make(map[[32]byte]opaqueEntry)}
+}
+
+func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, error) {
+	if !WellFormedOpaqueToken(token) {
+		return nil, invalid("malformed opaque token")
+	}
+	key := sha256.Sum256([]byte(token))
+	if c, err, ok := o.cached(key); ok {
+		return c, err
+	}
+	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
+		if c, err, ok := o.cached(key); ok {
+			return c, err
+		}
+		// The call is shared by everyone waiting for this token, so one
+		// caller going away must not cancel it for the others.
+		c, until, err := o.ask(context.WithoutCancel(ctx), token)
+		if err == nil || errors.Is(err, ErrInvalidToken) {
+			o.store(key, opaqueEntry{caller: c, err: err, until: until})
+		}
+		return c, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Caller), nil
+}
+
+func (o *opaqueVerifier) cached(key [32]byte) (*Caller, error, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	e, ok := o.entries[key]
+	if !ok {
+		return nil, nil, false
+	}
+	if !o.now().Before(e.until) {
+		delete(o.entries, key)
+		return nil, nil, false
+	}
+	return e.caller, e.err, true
+}
+
+func (o *opaqueVerifier) store(key [32]byte, e opaqueEntry) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.entries) >= maxOpaqueCacheEntries {
+		now := o.now()
+		for k, old := range o.entries {
+			if !now.Before(old.until) {
+				delete(o.entries, k)
+			}
+		}
+		for k := range o.entries {
+			if len(o.entries) < maxOpaqueCacheEntries*9/10 {
+				break
+			}
+			delete(o.entries, k)
+		}
+	}
+	o.entries[key] = e
+}
+
+type verifyParams struct {
+	clerk.APIParams
+	AccessToken string `json:"access_token"`
+}
+
+// oauthAccessToken is the Backend API's answer to a verify call.
+type oauthAccessToken struct {
+	clerk.APIResource
+	Object     string   `json:"object"`
+	ID         string   `json:"id"`
+	ClientID   string   `json:"client_id"`
+	Subject    string   `json:"subject"`
+	Scopes     []string `json:"scopes"`
+	Revoked    bool     `json:"revoked"`
+	Expired    bool     `json:"expired"`
+	Expiration *int64   `json:"expiration"`
+	Active     *bool    `json:"active"`
+}
+
+// ask calls POST /v1/oauth_applications/access_tokens/verify and returns the
+// caller, or the error, and until when the answer may be reused.
+func (o *opaqueVerifier) ask(ctx context.Context, token string) (*Caller, time.Time, error) {
+	req := clerk.NewAPIRequest(http.MethodPost, "/oauth_applications/access_tokens/verify")
+	req.SetParams(&verifyParams{AccessToken: token})
+	var out oauthAccessToken
+	err := o.backend.Call(ctx, req, &out)
+	now := o.now()
+	negative := now.Add(negativeCacheTTL)
+	if err != nil {
+		var apiErr *clerk.APIErrorResponse
+		if errors.As(err, &apiErr) {
+			switch apiErr.HTTPStatusCode {
+			case http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity:
+				return nil, negative, invalid("unknown to Clerk")
+			case http.StatusUnauthorized, http.StatusForbidden:
+				o.logger.Error("Clerk refused the secret key while verifying a token; check CLERK_SECRET_KEY", "status", apiErr.HTTPStatusCode)
+				return nil, time.Time{}, unavailable("Backend API refused the secret key")
+			}
+			return nil, time.Time{}, unavailable("Backend API answered %d", apiErr.HTTPStatusCode)
+		}
+		return nil, time.Time{}, unavailable("Backend API: %v", err)
+	}
+	var expires time.Time
+	if out.Expiration != nil {
+		expires = unixSecondsOrMillis(*out.Expiration)
+	}
+	switch {
+	case out.Active != nil && !*out.Active:
+		return nil, negative, invalid("inactive token")
+	case out.Object != "clerk_idp_oauth_access_token":
+		return nil, negative, invalid("not an OAuth access token (%q)", out.Object)
+	case out.Revoked:
+		return nil, negative, invalid("token revoked")
+	case out.Expired:
+		return nil, negative, invalid("token expired")
+	case !expires.IsZero() && !now.Before(expires):
+		return nil, negative, invalid("token expired")
+	case out.Subject == "":
+		return nil, negative, invalid("token has no subject")
+	}
+	until := now.Add(MaxOpaqueCacheTTL)
+	if !expires.IsZero() && expires.Before(until) {
+		until = expires
+	}
+	return &Caller{
+		UserID:    out.Subject,
+		ClientID:  out.ClientID,
+		Scopes:    out.Scopes,
+		Format:    FormatOpaque,
+		ExpiresAt: expires,
+	}, until, nil
+}
+
+// unixSecondsOrMillis reads a Clerk timestamp. Clerk documents milliseconds
+// but has shown seconds in examples, and no date this century in seconds
+// is above 1e12.
+func unixSecondsOrMillis(v int64) time.Time {
+	if v > 1e12 {
+		return time.UnixMilli(v)
+	}
+	return time.Unix(v, 0)
+}

@@ -1,0 +1,162 @@
+package clerkauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+)
+
+var (
+	// ErrInvalidToken means the token is not a valid Clerk OAuth access
+	// token for this server. The client should get a new one (HTTP 401).
+	ErrInvalidToken = errors.New("invalid token")
+	// ErrUnavailable means Clerk could not be asked (down, slow, failing,
+	// or refusing the secret key). The request fails closed (HTTP 503).
+	ErrUnavailable = errors.New("clerk unavailable")
+)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidToken, fmt.Sprintf(format, args...))
+}
+
+func unavailable(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUnavailable, fmt.Sprintf(format, args...))
+}
+
+// Limits on the verifier's behaviour. They are variables only so that tests
+// of this package can shorten them.
+const (
+	// MaxClockSkew is the leeway allowed on exp, nbf and iat.
+	MaxClockSkew = 5 * time.Second
+	// MaxOpaqueCacheTTL bounds how long a Backend API answer is reused.
+	MaxOpaqueCacheTTL = 60 * time.Second
+	// DefaultOutboundTimeout bounds every call to Clerk, so that a request
+	// that must ask Clerk fails closed well within five seconds.
+	DefaultOutboundTimeout = 3 * time.Second
+)
+
+// Config configures a Verifier.
+type Config struct {
+	// Issuer is the Clerk Frontend API URL, such as
+	// "https://verb-noun-00.clerk.accounts.dev". JWTs must carry exactly this
+	// "iss", and their keys come from Issuer + "/.well-known/jwks.json".
+	Issuer string
+	// APIURL is the Backend API origin, such as "https://api.clerk.com";
+	// calls go to APIURL + "/v1/...".
+	APIURL string
+	// SecretKey authenticates Backend API calls.
+	SecretKey string
+	// Audiences lists the "aud" values that name this server. A JWT with an
+	// "aud" claim must name one of them; a JWT without one is accepted.
+	Audiences []string
+	// HTTPClient makes the calls to Clerk. Its Timeout, if zero, is set to
+	// DefaultOutboundTimeout.
+	HTTPClient *http.Client
+	// Logger receives warnings such as a rejected secret key. Never tokens.
+	Logger *slog.Logger
+	// Now returns the current time (tests set it).
+	Now func() time.Time
+	// JWKSRefetchInterval is the least time between two JWKS fetches caused
+	// by an unknown key id. Zero means 10 seconds.
+	JWKSRefetchInterval time.Duration
+}
+
+// Verifier verifies Clerk OAuth access tokens of both formats. It is safe
+// for concurrent use.
+type Verifier struct {
+	issuer    string
+	audiences map[string]bool
+	now       func() time.Time
+	logger    *slog.Logger
+	jwks      *jwksCache
+	opaque    *opaqueVerifier
+}
+
+// NewVerifier checks cfg and returns a Verifier.
+func NewVerifier(cfg Config) (*Verifier, error) {
+	issuer, err := normalizeOrigin(cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: %w", err)
+	}
+	apiURL, err := normalizeOrigin(cfg.APIURL)
+	if err != nil {
+		return nil, fmt.Errorf("api url: %w", err)
+	}
+	if cfg.SecretKey == "" {
+		return nil, errors.New("secret key is empty")
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{}
+	}
+	if client.Timeout == 0 {
+		c := *client
+		c.Timeout = DefaultOutboundTimeout
+		client = &c
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	auds := make(map[string]bool)
+	for _, a := range cfg.Audiences {
+		auds[strings.TrimSuffix(a, "/")] = true
+	}
+	refetch := cfg.JWKSRefetchInterval
+	if refetch <= 0 {
+		refetch = 10 * time.Second
+	}
+	backend := clerk.NewBackend(&clerk.BackendConfig{
+		HTTPClient: client,
+		URL:        clerk.String(apiURL + "/v1"),
+		Key:        clerk.String(cfg.SecretKey),
+	})
+	return &Verifier{
+		issuer:    issuer,
+		audiences: auds,
+		now:       now,
+		logger:    logger,
+		jwks:      newJWKSCache(issuer+"/.well-known/jwks.json", client, refetch, now),
+		opaque:    newOpaqueVerifier(backend, now, logger),
+	}, nil
+}
+
+// Verify checks token and returns its caller. Errors wrap ErrInvalidToken
+// or ErrUnavailable.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Caller, error) {
+	switch {
+	case strings.HasPrefix(token, OpaquePrefix):
+		return v.opaque.verify(ctx, token)
+	case looksLikeJWT(token):
+		return v.verifyJWT(ctx, token)
+	default:
+		return nil, invalid("not a Clerk OAuth access token")
+	}
+}
+
+// normalizeOrigin checks that raw is an absolute http(s) URL without query or
+// fragment and returns it without a trailing slash.
+func normalizeOrigin(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("%q must not have credentials, a query or a fragment", raw)
+	}
+	return strings.TrimSuffix(raw, "/"), nil
+}

@@ -1,0 +1,100 @@
+package mcpserver
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkauth"
+)
+
+// transportGuard runs in front of the token check on /mcp and /sse. It
+// answers CORS preflights (which carry no token), refuses browsers from
+// origins that are not allowed and, against DNS rebinding, requests that
+// reach a loopback listener under a foreign Host.
+type transportGuard struct {
+	publicOrigin   string // scheme://host[:port] of PUBLIC_URL
+	publicHost     string // host[:port] of PUBLIC_URL
+	allowedOrigins []string
+	allowAll       bool
+}
+
+func newTransportGuard(publicURL string, allowedOrigins []string) *transportGuard {
+	u, _ := url.Parse(publicURL)
+	g := &transportGuard{publicOrigin: publicURL, publicHost: u.Host}
+	for _, o := range allowedOrigins {
+		if o == "*" {
+			g.allowAll = true
+			continue
+		}
+		g.allowedOrigins = append(g.allowedOrigins, strings.TrimSuffix(o, "/"))
+	}
+	return g
+}
+
+const (
+	corsAllowHeaders  = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID"
+	corsExposeHeaders = "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version"
+)
+
+func (g *transportGuard) originAllowed(origin string) bool {
+	return g.allowAll || strings.EqualFold(origin, g.publicOrigin) || slices.ContainsFunc(g.allowedOrigins, func(o string) bool {
+		return strings.EqualFold(o, origin)
+	})
+}
+
+// hostAllowed reports whether the request's Host may be served. A loopback
+// listener serves loopback names and PUBLIC_URL's host (a tunnel or a
+// reverse proxy in front of it); anything else is a DNS-rebinding attempt.
+func (g *transportGuard) hostAllowed(r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok || local == nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(local.String())
+	if err != nil || !isLoopbackHost(host) {
+		return true
+	}
+	if strings.EqualFold(r.Host, g.publicHost) {
+		return true
+	}
+	reqHost := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		reqHost = h
+	}
+	return isLoopbackHost(reqHost)
+}
+
+func (g *transportGuard) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		if !g.hostAllowed(r) {
+			clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_host", "this server does not answer to Host "+r.Host+"; set PUBLIC_URL to the address clients use")
+			return
+		}
+		origin := r.Header.Get("Origin")
+		if origin != "" {
+			if !g.originAllowed(origin) {
+				clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_origin", "requests from origin "+origin+" are not allowed; add it to allowedOrigins in clerk-mcp.yaml")
+				return
+			}
+			if g.allowAll {
+				h.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				h.Set("Access-Control-Allow-Origin", origin)
+			}
+			h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+		}
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			h.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
