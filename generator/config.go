@@ -1,0 +1,441 @@
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/mod/module"
+
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/mcpserver"
+)
+
+// ConfigFile is the name of the project file at a project's root.
+const ConfigFile = "clerk-mcp.yaml"
+
+// ConfigVersion is the version of clerk-mcp.yaml this generator reads.
+const ConfigVersion = 1
+
+// Transport names in clerk-mcp.yaml.
+const (
+	TransportStreamable = "streamable-http"
+	TransportSSE        = "sse"
+)
+
+// SampleToolName is the tool `new` adds unless told not to.
+const SampleToolName = "get-clerk-user-data"
+
+// SampleToolDescription is its description, as in Clerk's guide.
+const SampleToolDescription = "Gets data about the Clerk user that authorized this request"
+
+// Config is the content of clerk-mcp.yaml.
+type Config struct {
+	Version        int
+	Name           string
+	Module         string
+	Transports     []string
+	Scopes         []string
+	PublicRoutes   []string
+	AllowedOrigins []string
+	Tools          []Tool
+}
+
+// Tool is one MCP tool of the project.
+type Tool struct {
+	Name        string
+	Description string
+}
+
+// HasTransport reports whether the config enables transport t.
+func (c *Config) HasTransport(t string) bool { return slices.Contains(c.Transports, t) }
+
+// DefaultConfig is the configuration `new NAME` uses when no flag says
+// otherwise.
+func DefaultConfig(name string) *Config {
+	return &Config{
+		Version:        ConfigVersion,
+		Name:           name,
+		Module:         name,
+		Transports:     []string{TransportStreamable, TransportSSE},
+		Scopes:         []string{"profile", "email"},
+		PublicRoutes:   []string{},
+		AllowedOrigins: []string{},
+		Tools:          []Tool{{Name: SampleToolName, Description: SampleToolDescription}},
+	}
+}
+
+// ConfigError is one problem in clerk-mcp.yaml, located by line and key.
+type ConfigError struct {
+	File string
+	Line int
+	Key  string // such as "tools[1].name"; empty for the file as a whole
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// configErrors collects ConfigErrors.
+type configErrors struct {
+	file string
+	errs []error
+}
+
+func (c *configErrors) add(line int, key, format string, args ...any) {
+	c.errs = append(c.errs, &ConfigError{File: c.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// ParseConfig reads clerk-mcp.yaml from data. file names it in errors.
+// Every problem found is reported, each naming its key and line.
+func ParseConfig(file string, data []byte) (*Config, error) {
+	errs := &configErrors{file: file}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &ConfigError{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, &ConfigError{File: file, Msg: "the file is empty; run create-clerk-mcp new to create a project"}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &ConfigError{File: file, Line: root.Line, Msg: "expected a mapping of keys (version, name, module, ...)"}
+	}
+	cfg := &Config{PublicRoutes: []string{}, AllowedOrigins: []string{}, Scopes: []string{}}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		key := k.Value
+		if seen[key] {
+			errs.add(k.Line, key, "appears twice; keep one")
+			continue
+		}
+		seen[key] = true
+		switch key {
+		case "version":
+			n, err := strconv.Atoi(v.Value)
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || err != nil {
+				errs.add(v.Line, key, "must be a whole number, such as 1")
+				continue
+			}
+			if n != ConfigVersion {
+				errs.add(v.Line, key, "version %d is not supported by this create-clerk-mcp (it reads version %d); upgrade create-clerk-mcp", n, ConfigVersion)
+			}
+			cfg.Version = n
+		case "name":
+			if s, ok := scalarString(errs, key, v); ok {
+				if err := ValidateProjectName(s); err != nil {
+					errs.add(v.Line, key, "%v", err)
+				}
+				cfg.Name = s
+			}
+		case "module":
+			if s, ok := scalarString(errs, key, v); ok {
+				if err := ValidateModulePath(s); err != nil {
+					errs.add(v.Line, key, "%v", err)
+				}
+				cfg.Module = s
+			}
+		case "transports":
+			cfg.Transports = stringList(errs, key, v, func(s string) string {
+				if s != TransportStreamable && s != TransportSSE {
+					return fmt.Sprintf("%q is not a transport; use %s or %s", s, TransportStreamable, TransportSSE)
+				}
+				return ""
+			})
+			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+				errs.add(v.Line, key, "is empty; list at least one of %s, %s", TransportStreamable, TransportSSE)
+			}
+		case "scopes":
+			cfg.Scopes = stringList(errs, key, v, func(s string) string {
+				if s == "" || strings.ContainsAny(s, " \t\"\\") {
+					return fmt.Sprintf("%q is not a scope: scopes are single words such as profile", s)
+				}
+				return ""
+			})
+		case "publicRoutes":
+			cfg.PublicRoutes = stringList(errs, key, v, func(s string) string {
+				if err := mcpserver.CheckPublicRoute(s); err != nil {
+					return err.Error()
+				}
+				return ""
+			})
+		case "allowedOrigins":
+			cfg.AllowedOrigins = stringList(errs, key, v, func(s string) string {
+				if err := ValidateOrigin(s); err != nil {
+					return err.Error()
+				}
+				return ""
+			})
+		case "tools":
+			cfg.Tools = parseTools(errs, v)
+		default:
+			errs.add(k.Line, key, "unknown key; the keys are version, name, module, transports, scopes, publicRoutes, allowedOrigins and tools")
+		}
+	}
+	for _, req := range []string{"version", "name", "module", "transports"} {
+		if !seen[req] {
+			errs.add(root.Line, req, "missing; add it (see the create-clerk-mcp README)")
+		}
+	}
+	if len(errs.errs) > 0 {
+		return nil, errors.Join(errs.errs...)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, &ConfigError{File: file, Msg: err.Error()}
+	}
+	return cfg, nil
+}
+
+func scalarString(errs *configErrors, key string, v *yaml.Node) (string, bool) {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+		errs.add(v.Line, key, "must be a string")
+		return "", false
+	}
+	return v.Value, true
+}
+
+// stringList reads a sequence of strings, reporting duplicates and what
+// check says of each item.
+func stringList(errs *configErrors, key string, v *yaml.Node, check func(string) string) []string {
+	if v.Kind != yaml.SequenceNode {
+		errs.add(v.Line, key, "must be a list, such as [a, b]")
+		return nil
+	}
+	out := []string{}
+	for i, item := range v.Content {
+		ik := fmt.Sprintf("%s[%d]", key, i)
+		if item.Kind != yaml.ScalarNode || item.Tag != "!!str" {
+			errs.add(item.Line, ik, "must be a string")
+			continue
+		}
+		if msg := check(item.Value); msg != "" {
+			errs.add(item.Line, ik, "%s", msg)
+			continue
+		}
+		if slices.Contains(out, item.Value) {
+			errs.add(item.Line, ik, "%q is listed twice", item.Value)
+			continue
+		}
+		out = append(out, item.Value)
+	}
+	return out
+}
+
+func parseTools(errs *configErrors, v *yaml.Node) []Tool {
+	if v.Kind != yaml.SequenceNode {
+		errs.add(v.Line, "tools", "must be a list of tools, each with a name and a description")
+		return nil
+	}
+	tools := []Tool{}
+	for i, item := range v.Content {
+		ik := fmt.Sprintf("tools[%d]", i)
+		if item.Kind != yaml.MappingNode {
+			errs.add(item.Line, ik, "must be a mapping with name and description")
+			continue
+		}
+		var t Tool
+		hasName := false
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			k, val := item.Content[j], item.Content[j+1]
+			switch k.Value {
+			case "name":
+				if s, ok := scalarString(errs, ik+".name", val); ok {
+					if err := ValidateToolName(s); err != nil {
+						errs.add(val.Line, ik+".name", "%v", err)
+					}
+					t.Name, hasName = s, true
+				}
+			case "description":
+				if s, ok := scalarString(errs, ik+".description", val); ok {
+					t.Description = s
+				}
+			default:
+				errs.add(k.Line, ik+"."+k.Value, "unknown key; a tool has name and description")
+			}
+		}
+		if !hasName {
+			errs.add(item.Line, ik+".name", "missing")
+		}
+		tools = append(tools, t)
+	}
+	// Duplicates and clashing Go names, located at the later tool.
+	if err := checkToolSet(tools); err != nil {
+		var te *toolSetError
+		if errors.As(err, &te) {
+			errs.add(v.Content[te.index].Line, fmt.Sprintf("tools[%d].name", te.index), "%s", te.msg)
+		}
+	}
+	return tools
+}
+
+type toolSetError struct {
+	index int
+	msg   string
+}
+
+func (e *toolSetError) Error() string { return e.msg }
+
+// checkToolSet refuses duplicate tool names and names that derive the same
+// Go identifier or file name.
+func checkToolSet(tools []Tool) error {
+	idents := map[string]string{}
+	files := map[string]string{}
+	for name := range reservedIdents {
+		idents[name] = "the tools package"
+	}
+	for i, t := range tools {
+		if t.Name == "" || ValidateToolName(t.Name) != nil {
+			continue
+		}
+		id := ToolIdent(t.Name)
+		for _, derived := range []string{id, id + "Input", id + "Output"} {
+			if other, ok := idents[derived]; ok {
+				if other == t.Name {
+					return &toolSetError{i, fmt.Sprintf("tool %q is listed twice", t.Name)}
+				}
+				return &toolSetError{i, fmt.Sprintf("tool %q clashes with %s: both need the Go name %s; rename one", t.Name, describeOwner(other), derived)}
+			}
+		}
+		file := strings.ToLower(ToolFileBase(t.Name))
+		if other, ok := files[file]; ok {
+			return &toolSetError{i, fmt.Sprintf("tool %q clashes with tool %q: both need the file tools/%s.go; rename one", t.Name, other, file)}
+		}
+		for _, derived := range []string{id, id + "Input", id + "Output"} {
+			idents[derived] = t.Name
+		}
+		files[file] = t.Name
+	}
+	return nil
+}
+
+func describeOwner(owner string) string {
+	if owner == "the tools package" {
+		return owner
+	}
+	return fmt.Sprintf("tool %q", owner)
+}
+
+// Validate checks the config as a whole, as ParseConfig does for a file.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Version != ConfigVersion {
+		errs = append(errs, fmt.Errorf("version %d is not supported (this create-clerk-mcp reads version %d)", c.Version, ConfigVersion))
+	}
+	if err := ValidateProjectName(c.Name); err != nil {
+		errs = append(errs, err)
+	}
+	if err := ValidateModulePath(c.Module); err != nil {
+		errs = append(errs, err)
+	}
+	if len(c.Transports) == 0 {
+		errs = append(errs, fmt.Errorf("no transport: enable %s, %s or both", TransportStreamable, TransportSSE))
+	}
+	for _, t := range c.Transports {
+		if t != TransportStreamable && t != TransportSSE {
+			errs = append(errs, fmt.Errorf("%q is not a transport; use %s or %s", t, TransportStreamable, TransportSSE))
+		}
+	}
+	for _, r := range c.PublicRoutes {
+		if err := mcpserver.CheckPublicRoute(r); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, o := range c.AllowedOrigins {
+		if err := ValidateOrigin(o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, t := range c.Tools {
+		if err := ValidateToolName(t.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := checkToolSet(c.Tools); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateModulePath checks a Go module path, as go mod init would accept it.
+func ValidateModulePath(p string) error {
+	if err := module.CheckImportPath(p); err != nil {
+		return fmt.Errorf("invalid module path %q: %v (use a path such as github.com/you/myapp)", p, strings.TrimPrefix(err.Error(), "malformed import path "+strconv.Quote(p)+": "))
+	}
+	return nil
+}
+
+// ValidateOrigin checks an allowedOrigins entry: "*", or an origin such as
+// https://app.example.com.
+func ValidateOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin: use scheme and host only, such as https://app.example.com, or \"*\"", o)
+	}
+	return nil
+}
+
+// MarshalConfig renders cfg as a commented clerk-mcp.yaml.
+func MarshalConfig(cfg *Config) ([]byte, error) {
+	str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+	list := func(items []string) *yaml.Node {
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+		for _, s := range items {
+			n.Content = append(n.Content, str(s))
+		}
+		return n
+	}
+	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	add := func(comment, key string, v *yaml.Node) {
+		k := str(key)
+		k.HeadComment = comment
+		root.Content = append(root.Content, k, v)
+	}
+	add("clerk-mcp.yaml describes this MCP server to create-clerk-mcp.\n"+
+		"Edit it, then run `create-clerk-mcp regenerate` to update the generated files.",
+		"version", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(cfg.Version)})
+	add("", "name", str(cfg.Name))
+	add("", "module", str(cfg.Module))
+	add("Transports: streamable-http serves /mcp; sse serves /sse for older clients.", "transports", list(cfg.Transports))
+	add("OAuth scopes advertised in the protected-resource metadata.", "scopes", list(cfg.Scopes))
+	add("Paths (\"/about\") or prefixes (\"/docs/*\") served without a token, besides the built-in public routes.", "publicRoutes", list(cfg.PublicRoutes))
+	add("Browser origins allowed on /mcp and /sse besides PUBLIC_URL's own; [\"*\"] allows all.", "allowedOrigins", list(cfg.AllowedOrigins))
+	tools := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	if len(cfg.Tools) == 0 {
+		tools.Style = yaml.FlowStyle
+	}
+	for _, t := range cfg.Tools {
+		tools.Content = append(tools.Content, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+			str("name"), str(t.Name), str("description"), str(t.Description),
+		}})
+	}
+	add("MCP tools. Add one with `create-clerk-mcp add-tool NAME`.", "tools", tools)
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
