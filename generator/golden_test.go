@@ -51,7 +51,7 @@ func goldenScenarios() map[string]*Config {
 func TestGolden(t *testing.T) {
 	for name, cfg := range goldenScenarios() {
 		t.Run(name, func(t *testing.T) {
-			files, err := Render(cfg)
+			files, err := RenderNew(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +125,7 @@ func compareTree(t *testing.T, dir string, files []*File) {
 // regenerating a project that is up to date must change nothing.
 func TestGoldenReplanIdentical(t *testing.T) {
 	for name, cfg := range goldenScenarios() {
-		files, err := Render(cfg)
+		files, err := RenderNew(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -137,8 +137,31 @@ var funcs = template.FuncMap{
 	},
 }
 
-// Render renders the whole project for cfg in memory. It writes nothing;
-// any failure fails the whole render. Files are sorted by path.
+// RenderNew renders a new project: Render's files plus clerk-mcp.yaml
+// written from cfg.
+func RenderNew(cfg *Config) ([]*File, error) {
+	files, err := Render(cfg)
+	if err != nil {
+		return nil, err
+	}
+	yml, err := MarshalConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return WithConfigFile(files, yml), nil
+}
+
+// WithConfigFile adds clerk-mcp.yaml with content data to files, keeping
+// them sorted.
+func WithConfigFile(files []*File, data []byte) []*File {
+	out := append(slices.Clone(files), &File{Path: ConfigFile, Data: data, Tier: ConfigFileTier})
+	slices.SortFunc(out, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// Render renders every file of the project for cfg in memory, except
+// clerk-mcp.yaml, which is the user's. It writes nothing; any failure
+// fails the whole render. Files are sorted by path.
 func Render(cfg *Config) ([]*File, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -157,13 +180,6 @@ func Render(cfg *Config) ([]*File, error) {
 		return nil
 	}
 
-	yml, err := MarshalConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := add(ConfigFile, ConfigFileTier, yml); err != nil {
-		return nil, err
-	}
 	for _, tf := range projectFiles {
 		src, err := execute(tf.tmpl, data)
 		if err != nil {

@@ -154,7 +154,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	})
 
 	for _, route := range settings.PublicRoutes {
-		if err := checkPublicRoute(route); err != nil {
+		if err := CheckPublicRoute(route); err != nil {
 			return nil, err
 		}
 		if prefix, ok := strings.CutSuffix(route, "/*"); ok {
@@ -176,9 +176,9 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// checkPublicRoute refuses public routes that are not clean absolute paths
+// CheckPublicRoute refuses public routes that are not clean absolute paths
 // or that would expose the MCP transports.
-func checkPublicRoute(route string) error {
+func CheckPublicRoute(route string) error {
 	p := strings.TrimSuffix(route, "/*")
 	if !strings.HasPrefix(route, "/") || strings.ContainsAny(route, " \t?#%") || (p != "" && path.Clean(p) != p) || strings.Contains(p, "*") {
 		return fmt.Errorf("public route %q: use a clean path such as /about, or a prefix such as /docs/*", route)
