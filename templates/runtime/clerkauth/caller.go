@@ -43,6 +43,15 @@ func (c *Caller) HasScope(scope string) bool {
 	return c != nil && slices.Contains(c.Scopes, scope)
 }
 
+func (c *Caller) clone() *Caller {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	cp.Scopes = slices.Clone(c.Scopes)
+	return &cp
+}
+
 // tokenInfoKey is the key under which a Caller is kept in auth.TokenInfo.Extra.
 const tokenInfoKey = "clerk_caller"
 

@@ -212,7 +212,15 @@ func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 func (c *jwksCache) fetch(ctx context.Context) error {
 	_, err, _ := c.group.Do("jwks", func() (any, error) {
 		c.mu.Lock()
-		c.attemptedAt = c.now()
+		now := c.now()
+		if !c.attemptedAt.IsZero() && now.Sub(c.attemptedAt) < c.refetch {
+			// Someone fetched while this caller was deciding to: at most
+			// one fetch per refetch interval.
+			err := c.lastErr
+			c.mu.Unlock()
+			return nil, err
+		}
+		c.attemptedAt = now
 		c.mu.Unlock()
 		keys, err := c.load(context.WithoutCancel(ctx))
 		c.mu.Lock()

@@ -48,7 +48,11 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, err := BearerToken(r.Header)
 		if err != nil {
-			m.challenge(w, http.StatusUnauthorized, "", err.Error())
+			code := "" // no credentials: no error parameter (RFC 6750 section 3.1)
+			if errors.Is(err, ErrInvalidToken) {
+				code = "invalid_token"
+			}
+			m.challenge(w, http.StatusUnauthorized, code, strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
 			return
 		}
 		caller, err := m.Verifier.Verify(r.Context(), token)

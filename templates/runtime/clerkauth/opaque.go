@@ -70,7 +70,7 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 	}
 	key := sha256.Sum256([]byte(token))
 	if c, err, ok := o.cached(key); ok {
-		return c, err
+		return c.clone(), err
 	}
 	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
 		if c, err, ok := o.cached(key); ok {
@@ -87,7 +87,9 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 	if err != nil {
 		return nil, err
 	}
-	return v.(*Caller), nil
+	// Each request gets its own copy: a tool that changes its Caller must
+	// not change what later requests with the same token see.
+	return v.(*Caller).clone(), nil
 }
 
 func (o *opaqueVerifier) cached(key [32]byte) (*Caller, error, bool) {

@@ -13,6 +13,7 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -232,6 +233,9 @@ func (f *Fake) backend(name string, h http.HandlerFunc) http.HandlerFunc {
 			writeClerkError(w, http.StatusServiceUnavailable, "service_unavailable", "The service is temporarily unavailable")
 			return
 		case BackendHang:
+			// Read the body first: only then does net/http watch the
+			// connection and cancel r.Context() when the client gives up.
+			_, _ = io.Copy(io.Discard, r.Body)
 			select {
 			case <-r.Context().Done():
 			case <-time.After(time.Minute):

@@ -1,0 +1,35 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"example.com/myapp/internal/clerkauth"
+)
+
+// GetClerkUserDataInput is the input of the get-clerk-user-data tool: it takes none.
+type GetClerkUserDataInput struct{}
+
+// GetClerkUserData returns the handler of the get-clerk-user-data tool. It fetches the
+// Clerk user that authorized the request and returns it as JSON.
+func GetClerkUserData(deps *Deps) mcp.ToolHandlerFor[GetClerkUserDataInput, any] {
+	return func(ctx context.Context, req *mcp.CallToolRequest, _ GetClerkUserDataInput) (*mcp.CallToolResult, any, error) {
+		caller, ok := clerkauth.CallerFrom(ctx, req.Extra)
+		if !ok {
+			return nil, nil, errors.New("no authenticated Clerk user")
+		}
+		u, err := deps.Users.Get(ctx, caller.UserID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("fetching Clerk user %s: %w", caller.UserID, err)
+		}
+		body, err := json.Marshal(u)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(body)}}}, nil, nil
+	}
+}

@@ -1,0 +1,36 @@
+package tools
+
+import (
+	"context"
+	"errors"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"example.com/threetools/internal/clerkauth"
+)
+
+// SearchNotesInput is the input of the search-notes tool. Its fields, with
+// their json and jsonschema tags, make the input schema that clients see.
+type SearchNotesInput struct {
+	// Add input fields here, for example:
+	// Query string `json:"query" jsonschema:"what to search for"`
+}
+
+// SearchNotesOutput is the structured result of the search-notes tool.
+type SearchNotesOutput struct {
+	Message string `json:"message"`
+}
+
+// SearchNotes returns the handler of the search-notes tool.
+//
+// Searches the signed-in user's notes
+func SearchNotes(deps *Deps) mcp.ToolHandlerFor[SearchNotesInput, SearchNotesOutput] {
+	return func(ctx context.Context, req *mcp.CallToolRequest, in SearchNotesInput) (*mcp.CallToolResult, SearchNotesOutput, error) {
+		caller, ok := clerkauth.CallerFrom(ctx, req.Extra)
+		if !ok {
+			return nil, SearchNotesOutput{}, errors.New("no authenticated Clerk user")
+		}
+		// Do the tool's work here, as caller.UserID.
+		return nil, SearchNotesOutput{Message: "search-notes" + " called by " + caller.UserID}, nil
+	}
+}
