@@ -134,6 +134,33 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("dotenv", func(t *testing.T) {
+		// .env in the working directory configures the server, but never
+		// overrides the real environment (PORT=1 there would fail).
+		dotenvDir := t.TempDir()
+		var lines []string
+		for k, v := range fake.Env() {
+			lines = append(lines, k+"="+v)
+		}
+		lines = append(lines, "PORT=1", "PUBLIC_URL=https://from-dotenv.example.com")
+		if err := os.WriteFile(filepath.Join(dotenvDir, ".env"), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := runServer(t, dir, map[string]string{"PORT": "0", "PUBLIC_URL": "https://from-env.example.com"})
+		cmd.Dir = dotenvDir
+		envBase, _ := startAndWait(t, cmd)
+		resp, err := http.Get(envBase + "/.well-known/oauth-protected-resource/mcp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&md)
+		resp.Body.Close()
+		if err != nil || md["resource"] != "https://from-env.example.com/mcp" || !jsonStrings(md["authorization_servers"], fake.URL) {
+			t.Errorf("metadata = %v (%v), want the resource from the environment and the issuer from .env", md, err)
+		}
+	})
+
 	t.Run("real-looking configuration", func(t *testing.T) {
 		// A publishable key as the Clerk dashboard gives it: the issuer is
 		// derived from it. Only routes that need no call to Clerk are

@@ -40,6 +40,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) && os.Getenv("CI") == "" {
 		a.prompter = newSurveyPrompter()
 	}
+	return a.execute(args)
+}
+
+// execute runs args with a fresh command tree and returns the exit code.
+func (a *app) execute(args []string) int {
+	stderr := a.stderr
 	cmd := newRootCmd(a)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
