@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -23,10 +24,18 @@ import (
 	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
 )
 
-// TestEndToEnd creates a project with the CLI as a user would, builds,
-// vets and tests it with the go command, then runs the built server as a
-// process against a fake Clerk and drives it with the go-sdk MCP client.
-func TestEndToEnd(t *testing.T) {
+// built is the project the end-to-end tests share: created with the CLI,
+// built, vetted and tested once.
+var built struct {
+	once      sync.Once
+	root, dir string
+	err       string
+}
+
+// builtProject creates a project with the CLI as a user would, then runs
+// go build, go vet and go test in it, once for all tests.
+func builtProject(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs a generated project; skipped with -short")
 	}
@@ -34,22 +43,40 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	work := t.TempDir()
-	dir := filepath.Join(work, "demo")
-	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"new", "demo", "--module", "example.com/demo", "--dir", dir, "--yes", "--no-git"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
-		t.Fatalf("new: exit %d\n%s%s", code, stdout.String(), stderr.String())
-	}
-	if stderr.Len() > 0 {
-		t.Errorf("new wrote to stderr:\n%s", stderr.String())
-	}
-	for _, args := range [][]string{{"build", "-o", "demo-server", "."}, {"vet", "./..."}, {"test", "-count=1", "./..."}} {
-		cmd := exec.Command(goBin, args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	built.once.Do(func() {
+		root, err := os.MkdirTemp("", "create-clerk-mcp-e2e-")
+		if err != nil {
+			built.err = err.Error()
+			return
 		}
+		built.root = root
+		dir := filepath.Join(root, "demo")
+		var stdout, stderr bytes.Buffer
+		if code := Main([]string{"new", "demo", "--module", "example.com/demo", "--dir", dir, "--yes", "--no-git"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() > 0 {
+			built.err = fmt.Sprintf("new: exit %d\n%s%s", code, stdout.String(), stderr.String())
+			return
+		}
+		for _, args := range [][]string{{"build", "-o", "demo-server", "."}, {"vet", "./..."}, {"test", "-count=1", "./..."}} {
+			cmd := exec.Command(goBin, args...)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				built.err = fmt.Sprintf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+				return
+			}
+		}
+		built.dir = dir
+	})
+	if built.err != "" {
+		t.Fatal(built.err)
 	}
+	return built.dir
+}
+
+// TestEndToEnd creates a project with the CLI as a user would, builds,
+// vets and tests it with the go command, then runs the built server as a
+// process against a fake Clerk and drives it with the go-sdk MCP client.
+func TestEndToEnd(t *testing.T) {
+	dir := builtProject(t)
 
 	fake, err := clerkfake.Start()
 	if err != nil {

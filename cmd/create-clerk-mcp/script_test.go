@@ -11,9 +11,20 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"create-clerk-mcp": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
+}
+
+// cleanupM removes the shared end-to-end project after the tests.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	code := c.m.Run()
+	if built.root != "" {
+		os.RemoveAll(built.root)
+	}
+	return code
 }
 
 // TestScript runs the CLI scripts in testdata/script. UPDATE_SCRIPTS=1
