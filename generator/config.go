@@ -115,7 +115,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &ConfigError{File: file, Line: root.Line, Msg: "expected a mapping of keys (version, name, module, ...)"}
 	}
-	cfg := &Config{PublicRoutes: []string{}, AllowedOrigins: []string{}, Scopes: []string{}}
+	cfg := &Config{PublicRoutes: []string{}, AllowedOrigins: []string{}, Scopes: []string{}, Tools: []Tool{}}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]

@@ -63,6 +63,7 @@ var projectDeps = []struct{ Path, Version string }{
 	{"github.com/joho/godotenv", "v1.5.1"},
 	{"github.com/modelcontextprotocol/go-sdk", "v1.8.0"},
 	{"golang.org/x/sync", "v0.25.0"},
+	{"golang.org/x/time", "v0.15.0"},
 }
 
 // projectGoVersion is the go line of a project's go.mod (go-sdk v1.8.0

@@ -66,7 +66,21 @@ type Config struct {
 	// JWKSRefetchInterval is the least time between two JWKS fetches caused
 	// by an unknown key id. Zero means 10 seconds.
 	JWKSRefetchInterval time.Duration
+	// OpaqueVerifyRate bounds the Backend API verify calls for opaque
+	// tokens not in the cache, per second; OpaqueVerifyBurst is how many
+	// may come at once. Zero means DefaultOpaqueVerifyRate and
+	// DefaultOpaqueVerifyBurst.
+	OpaqueVerifyRate  float64
+	OpaqueVerifyBurst int
 }
+
+// Defaults for Config.OpaqueVerifyRate and OpaqueVerifyBurst: far above what
+// real clients need (each verified token is then cached), well below what
+// would exhaust a Clerk instance's Backend API rate limit.
+const (
+	DefaultOpaqueVerifyRate  = 20
+	DefaultOpaqueVerifyBurst = 50
+)
 
 // Verifier verifies Clerk OAuth access tokens of both formats. It is safe
 // for concurrent use.
@@ -117,6 +131,13 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if refetch <= 0 {
 		refetch = 10 * time.Second
 	}
+	perSecond, burst := cfg.OpaqueVerifyRate, cfg.OpaqueVerifyBurst
+	if perSecond <= 0 {
+		perSecond = DefaultOpaqueVerifyRate
+	}
+	if burst <= 0 {
+		burst = DefaultOpaqueVerifyBurst
+	}
 	backend := clerk.NewBackend(&clerk.BackendConfig{
 		HTTPClient: client,
 		URL:        clerk.String(apiURL + "/v1"),
@@ -128,7 +149,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		now:       now,
 		logger:    logger,
 		jwks:      newJWKSCache(issuer+"/.well-known/jwks.json", client, refetch, now),
-		opaque:    newOpaqueVerifier(backend, now, logger),
+		opaque:    newOpaqueVerifier(backend, now, logger, perSecond, burst),
 	}, nil
 }
 

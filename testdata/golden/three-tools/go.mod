@@ -8,4 +8,5 @@ require (
 	github.com/joho/godotenv v1.5.1
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 	golang.org/x/sync v0.25.0
+	golang.org/x/time v0.15.0
 )

@@ -32,6 +32,22 @@ type authCode struct {
 	expiresAt   time.Time
 }
 
+// AuthorizeRequest is what a client sent to the authorize endpoint.
+type AuthorizeRequest struct {
+	ClientID            string
+	RedirectURI         string
+	Scope               string
+	Resource            string // RFC 8707, as MCP clients send it
+	CodeChallengeMethod string
+}
+
+// LastAuthorizeRequest returns the last request to the authorize endpoint.
+func (f *Fake) LastAuthorizeRequest() AuthorizeRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastAuth
+}
+
 // SetTokenFormat chooses what the token endpoint mints: FormatOpaque (the
 // default) or FormatJWT.
 func (f *Fake) SetTokenFormat(format string) {
@@ -174,6 +190,10 @@ func (f *Fake) register(w http.ResponseWriter, r *http.Request) {
 func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f.mu.Lock()
+	f.lastAuth = AuthorizeRequest{
+		ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"), Scope: q.Get("scope"),
+		Resource: q.Get("resource"), CodeChallengeMethod: q.Get("code_challenge_method"),
+	}
 	c := f.clients[q.Get("client_id")]
 	user := f.autoUser
 	f.mu.Unlock()

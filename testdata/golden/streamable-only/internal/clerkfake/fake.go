@@ -67,6 +67,7 @@ type Fake struct {
 	format   string
 	dcrOff   bool
 	autoUser string
+	lastAuth AuthorizeRequest
 }
 
 // User is a Clerk user the fake knows.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 )
 
 // OpaquePrefix starts every opaque Clerk OAuth access token.
@@ -52,18 +53,28 @@ type opaqueEntry struct {
 // by a hash of the token (never the token itself) for at most
 // MaxOpaqueCacheTTL and never past the token's expiry; concurrent checks of
 // one token share one call.
+//
+// New tokens are checked at most at a set rate. Each distinct made-up token
+// would otherwise cost a call to Clerk (and count against the instance's
+// rate limit), so a flood of them is answered 503 without asking Clerk
+// once the budget is spent, while tokens already verified keep working
+// from the cache and JWTs are not affected at all.
 type opaqueVerifier struct {
 	backend clerk.Backend
 	now     func() time.Time
 	logger  *slog.Logger
 	group   singleflight.Group
+	limit   *rate.Limiter
 
 	mu      sync.Mutex
 	entries map[[32]byte]opaqueEntry
 }
 
-func newOpaqueVerifier(b clerk.Backend, now func() time.Time, logger *slog.Logger) *opaqueVerifier {
-	return &opaqueVerifier{backend: b, now: now, logger: logger, entries: make(map[[32]byte]opaqueEntry)}
+func newOpaqueVerifier(b clerk.Backend, now func() time.Time, logger *slog.Logger, perSecond float64, burst int) *opaqueVerifier {
+	return &opaqueVerifier{
+		backend: b, now: now, logger: logger, entries: make(map[[32]byte]opaqueEntry),
+		limit: rate.NewLimiter(rate.Limit(perSecond), burst),
+	}
 }
 
 func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, error) {
@@ -77,6 +88,10 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
 		if c, err, ok := o.cached(key); ok {
 			return c, err
+		}
+		if !o.limit.Allow() {
+			o.logger.Warn("too many new opaque tokens to verify; refusing some until the rate falls")
+			return nil, unavailable("too many new tokens to verify; try again shortly")
 		}
 		// The call is shared by everyone waiting for this token, so one
 		// caller going away must not cancel it for the others.
