@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,71 +49,102 @@ func (m *Manifest) encode() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// Apply carries out a plan: every new or changed file is first written to a
-// temporary file beside its target and only then renamed into place, so a
-// failure part-way leaves no file half-written and, before the renames,
-// nothing changed at all. Removed generated files go last, then the
-// manifest. A plan with conflicts is refused whole.
+// Apply carries out a plan. Every new or changed file is first written to
+// a temporary file beside its target; only when all are written are they
+// renamed into place, and should a rename fail, those already renamed are
+// put back as they were. So a failure leaves the tree as it was found and
+// no file half-written. Removed generated files go last. The manifest is
+// written whenever it differs from the one on disk. A plan with conflicts
+// is refused whole.
 func Apply(p *Plan) error {
 	if conflicts := p.Conflicts(); len(conflicts) > 0 {
 		return &ConflictError{Changes: conflicts}
 	}
-	type staged struct{ tmp, dst string }
+	type staged struct {
+		tmp, dst string
+		old      []byte // content before, to put back; nil if the file did not exist
+	}
 	var stagedFiles []staged
 	var createdDirs []string
-	cleanup := func() {
-		for _, s := range stagedFiles {
-			os.Remove(s.tmp)
-		}
+	removeCreatedDirs := func() {
 		for i := len(createdDirs) - 1; i >= 0; i-- {
 			os.Remove(createdDirs[i])
 		}
 	}
-	stage := func(rel string, data []byte) error {
+	stage := func(rel string, data, old []byte) error {
 		dst := filepath.Join(p.Root, filepath.FromSlash(rel))
 		dirs, err := mkdirAll(filepath.Dir(dst))
 		createdDirs = append(createdDirs, dirs...)
 		if err != nil {
 			return err
 		}
-		f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
+		tmp, err := writeTemp(dst, data)
 		if err != nil {
 			return err
 		}
-		stagedFiles = append(stagedFiles, staged{f.Name(), dst})
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return err
+		stagedFiles = append(stagedFiles, staged{tmp, dst, old})
+		return nil
+	}
+	fail := func(err error) error {
+		for _, s := range stagedFiles {
+			os.Remove(s.tmp)
 		}
-		if err := f.Chmod(0o644); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		removeCreatedDirs()
+		return err
 	}
 
 	for _, c := range p.Changes {
 		if c.Action == Create || c.Action == Update {
-			if err := stage(c.Path, c.New); err != nil {
-				cleanup()
-				return err
+			if err := stage(c.Path, c.New, c.Old); err != nil {
+				return fail(err)
 			}
 		}
 	}
 	manifest, err := p.Manifest.encode()
-	if err == nil && p.Pending() {
-		err = stage(ManifestFile, manifest)
-	}
 	if err != nil {
-		cleanup()
-		return err
+		return fail(err)
 	}
-	for i, s := range stagedFiles {
-		if err := os.Rename(s.tmp, s.dst); err != nil {
-			for _, rest := range stagedFiles[i:] {
-				os.Remove(rest.tmp)
+	oldManifest, err := readIfExists(filepath.Join(p.Root, ManifestFile))
+	if err != nil {
+		return fail(err)
+	}
+	if !bytes.Equal(manifest, oldManifest) {
+		if err := stage(ManifestFile, manifest, oldManifest); err != nil {
+			return fail(err)
+		}
+	}
+	// Each existing target is first moved aside (keeping its inode and
+	// times), so that undoing puts back the very same file.
+	var done []staged
+	undo := func(err error) error {
+		for i := len(done) - 1; i >= 0; i-- {
+			d := done[i]
+			if d.old == nil {
+				os.Remove(d.dst)
+			} else {
+				os.Rename(d.tmp+".orig", d.dst)
 			}
-			return err
+		}
+		stagedFiles = stagedFiles[len(done):]
+		return fail(err)
+	}
+	for _, s := range stagedFiles {
+		if s.old != nil {
+			if err := os.Rename(s.dst, s.tmp+".orig"); err != nil {
+				return undo(err)
+			}
+		}
+		if err := os.Rename(s.tmp, s.dst); err != nil {
+			if s.old != nil {
+				os.Rename(s.tmp+".orig", s.dst)
+			}
+			return undo(err)
+		}
+		done = append(done, s)
+	}
+	for _, d := range done {
+		if d.old != nil {
+			os.Remove(d.tmp + ".orig")
 		}
 	}
 	for _, c := range p.Changes {
@@ -125,6 +157,27 @@ func Apply(p *Plan) error {
 		}
 	}
 	return nil
+}
+
+// writeTemp writes data to a new temporary file beside dst and returns its
+// name.
+func writeTemp(dst string, data []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // mkdirAll creates dir and its missing parents, returning those it created

@@ -249,16 +249,21 @@ func parseTools(errs *configErrors, v *yaml.Node) []Tool {
 			continue
 		}
 		var t Tool
-		hasName := false
+		seen := map[string]bool{}
 		for j := 0; j+1 < len(item.Content); j += 2 {
 			k, val := item.Content[j], item.Content[j+1]
+			if seen[k.Value] {
+				errs.add(k.Line, ik+"."+k.Value, "appears twice in this tool; keep one")
+				continue
+			}
+			seen[k.Value] = true
 			switch k.Value {
 			case "name":
 				if s, ok := scalarString(errs, ik+".name", val); ok {
 					if err := ValidateToolName(s); err != nil {
 						errs.add(val.Line, ik+".name", "%v", err)
 					}
-					t.Name, hasName = s, true
+					t.Name = s
 				}
 			case "description":
 				if s, ok := scalarString(errs, ik+".description", val); ok {
@@ -268,7 +273,7 @@ func parseTools(errs *configErrors, v *yaml.Node) []Tool {
 				errs.add(k.Line, ik+"."+k.Value, "unknown key; a tool has name and description")
 			}
 		}
-		if !hasName {
+		if !seen["name"] {
 			errs.add(item.Line, ik+".name", "missing")
 		}
 		tools = append(tools, t)
@@ -298,6 +303,9 @@ func checkToolSet(tools []Tool) error {
 	for name := range reservedIdents {
 		idents[name] = "the tools package"
 	}
+	for name := range reservedFiles {
+		files[name] = "the tools package"
+	}
 	for i, t := range tools {
 		if t.Name == "" || ValidateToolName(t.Name) != nil {
 			continue
@@ -313,7 +321,7 @@ func checkToolSet(tools []Tool) error {
 		}
 		file := strings.ToLower(ToolFileBase(t.Name))
 		if other, ok := files[file]; ok {
-			return &toolSetError{i, fmt.Sprintf("tool %q clashes with tool %q: both need the file tools/%s.go; rename one", t.Name, other, file)}
+			return &toolSetError{i, fmt.Sprintf("tool %q clashes with %s: both need the file tools/%s.go; rename one", t.Name, describeOwner(other), file)}
 		}
 		for _, derived := range []string{id, id + "Input", id + "Output"} {
 			idents[derived] = t.Name

@@ -291,17 +291,8 @@ func TestParseConfigErrors(t *testing.T) {
 			},
 		},
 	}
-	// Known bugs: these cases are skipped with the message.
-	bugs := map[string]string{
-		"duplicate key in a tool":  `BUG: parseTools (config.go) accepts a key repeated inside one tool entry (the last value silently wins), while a repeated top-level key is refused with "appears twice"`,
-		"duplicate name in a tool": `BUG: parseTools (config.go) accepts "name" twice in one tool entry; the first name silently disappears from the config`,
-		"tool name is a number":    `BUG: parseTools (config.go) reports a tool name of the wrong type twice: "tools[0].name: must be a string" and also "tools[0].name: missing", though the name is there (hasName is only set when the value is a string)`,
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if bug := bugs[tt.name]; bug != "" {
-				t.Skip(bug)
-			}
 			cfg, err := ParseConfig(ConfigFile, []byte(tt.yaml))
 			if err == nil {
 				t.Fatalf("ParseConfig:\n%s\nreturned %+v, want an error", tt.yaml, cfg)
@@ -567,7 +558,6 @@ func TestConfigValidate(t *testing.T) {
 // would be another file of the tools package is refused when the config is
 // read, not later when the render finds two files at one path.
 func TestToolNamesClashingOnFile(t *testing.T) {
-	t.Skip(`BUG: checkToolSet (config.go) does not reserve the file base "deps": a tool named "DEPS" (ident "DEPS", file tools/deps.go) passes ParseConfig/Validate, and Render then fails with "render: two files render to tools/deps.go" instead of a config error naming tools[N].name and its line`)
 	for _, name := range []string{"DEPS", "dEPS", "dePs"} {
 		src := plus("  - name: " + name)
 		cfg, err := ParseConfig(ConfigFile, []byte(src))

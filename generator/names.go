@@ -86,3 +86,7 @@ func setOf(words ...string) map[string]bool {
 // reservedIdents are identifiers of the tools package that tool handlers
 // must not take.
 var reservedIdents = setOf("Deps")
+
+// reservedFiles are file base names (lower case) in the tools package that
+// tool handler files must not take.
+var reservedFiles = setOf("deps")
