@@ -2,25 +2,169 @@ package generator
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // AddToolToConfig appends a tool to the tools list of the clerk-mcp.yaml in
-// data, editing the YAML node tree so that the user's comments and layout
-// stay, and returns the new file. The result is validated as a whole, so a
-// duplicate or clashing name is an error and nothing is returned.
+// data and returns the new file. It inserts the tool's lines after the last
+// tool, indented like the others, so every other byte of the user's file
+// (comments, blank lines, indentation) stays as it was; only a list that
+// cannot be edited as lines (a non-empty flow list) is re-encoded from the
+// YAML node tree, which keeps comments but not layout. The result is
+// validated as a whole, so a duplicate or clashing name is an error and
+// nothing is returned.
 func AddToolToConfig(file string, data []byte, tool Tool) ([]byte, *Config, error) {
 	if err := ValidateToolName(tool.Name); err != nil {
 		return nil, nil, err
 	}
-	if _, err := ParseConfig(file, data); err != nil {
+	before, err := ParseConfig(file, data)
+	if err != nil {
 		return nil, nil, err
 	}
+	want := *before
+	want.Tools = append(append([]Tool{}, before.Tools...), tool)
+	if err := checkToolSet(want.Tools); err != nil {
+		return nil, nil, fmt.Errorf("cannot add tool %q: %w", tool.Name, err)
+	}
+
+	out, ok := insertToolLines(data, tool)
+	if ok {
+		if cfg, err := ParseConfig(file, out); err == nil && reflect.DeepEqual(cfg, &want) {
+			return out, cfg, nil
+		}
+	}
+	out, err = appendToolNode(data, tool)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := ParseConfig(file, out)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot add tool %q: %w", tool.Name, err)
+	}
+	return out, cfg, nil
+}
+
+// insertToolLines adds the tool as text. It reports false when the file's
+// shape is not one it edits that way.
+func insertToolLines(data []byte, tool Tool) ([]byte, bool) {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil, false
+	}
+	root := doc.Content[0]
+	lines := strings.SplitAfter(string(data), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
+		lines[n-1] += "\n"
+	}
+	toolIdx := -1
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "tools" {
+			toolIdx = i
+		}
+	}
+	if toolIdx < 0 {
+		return []byte(strings.Join(lines, "") + "tools:\n" + toolLines(tool, 3, 5)), true
+	}
+	key, list := root.Content[toolIdx], root.Content[toolIdx+1]
+	if list.Kind != yaml.SequenceNode {
+		return nil, false
+	}
+
+	// The lines of the list end before the next top-level key and its
+	// comments; skip back over blank and comment lines.
+	end := len(lines) // index of the first line after the list
+	if toolIdx+2 < len(root.Content) {
+		next := root.Content[toolIdx+2]
+		end = next.Line - 1 - strings.Count(next.HeadComment, "\n") - 1
+		if next.HeadComment == "" {
+			end = next.Line - 1
+		}
+	}
+	last := end - 1
+	for last >= key.Line && isBlankOrComment(lines[last]) {
+		last--
+	}
+
+	if list.Style&yaml.FlowStyle != 0 {
+		if len(list.Content) > 0 {
+			return nil, false
+		}
+		// "tools: [] # comment" becomes "tools: # comment" and a block list.
+		line := lines[key.Line-1]
+		open := strings.Index(line, "[")
+		closing := strings.Index(line, "]")
+		if key.Line != list.Line || open < 0 || closing < open || strings.TrimSpace(line[open+1:closing]) != "" {
+			return nil, false
+		}
+		lines[key.Line-1] = strings.TrimRight(line[:open], " ") + line[closing+1:]
+		return splice(lines, key.Line, toolLines(tool, key.Column+2, key.Column+4)), true
+	}
+	if len(list.Content) == 0 {
+		return nil, false
+	}
+	first := list.Content[0]
+	dashLine := lines[first.Line-1]
+	dash := len(dashLine) - len(strings.TrimLeft(dashLine, " "))
+	if !strings.HasPrefix(dashLine[dash:], "-") || first.Column-1 <= dash {
+		return nil, false
+	}
+	return splice(lines, last+1, toolLines(tool, dash+1, first.Column)), true
+}
+
+func isBlankOrComment(line string) bool {
+	t := strings.TrimSpace(line)
+	return t == "" || strings.HasPrefix(t, "#")
+}
+
+// splice inserts text before lines[at].
+func splice(lines []string, at int, text string) []byte {
+	var b strings.Builder
+	for _, l := range lines[:at] {
+		b.WriteString(l)
+	}
+	b.WriteString(text)
+	for _, l := range lines[at:] {
+		b.WriteString(l)
+	}
+	return []byte(b.String())
+}
+
+// toolLines renders a tool as a block-list item whose dash is at column
+// dashCol and whose keys are at column keyCol (1-based).
+func toolLines(tool Tool, dashCol, keyCol int) string {
+	pad := func(n int) string { return strings.Repeat(" ", max(n, 0)) }
+	return pad(dashCol-1) + "-" + pad(keyCol-dashCol-1) + "name: " + yamlScalar(tool.Name) + "\n" +
+		pad(keyCol-1) + "description: " + yamlScalar(tool.Description) + "\n"
+}
+
+// yamlScalar renders s as a one-line YAML scalar that reads back as the
+// string s.
+func yamlScalar(s string) string {
+	b, err := yaml.Marshal(s)
+	if out := strings.TrimSuffix(string(b), "\n"); err == nil && !strings.Contains(out, "\n") {
+		return out
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(buf.String(), "\n") // a JSON string is a YAML double-quoted scalar
+}
+
+// appendToolNode adds the tool through the YAML node tree and re-encodes
+// the file: comments stay, layout may not.
+func appendToolNode(data []byte, tool Tool) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	root := doc.Content[0]
 	var tools *yaml.Node
@@ -43,14 +187,10 @@ func AddToolToConfig(file string, data []byte, tool Tool) ([]byte, *Config, erro
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(&doc); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := enc.Close(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	cfg, err := ParseConfig(file, buf.Bytes())
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot add tool %q: %w", tool.Name, err)
-	}
-	return buf.Bytes(), cfg, nil
+	return buf.Bytes(), nil
 }
