@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 )
 
 // Action is what applying a plan does to one path.
@@ -78,6 +81,15 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 			c.Action = Identical
 		case opts.NewProject:
 			c.Action, c.Reason = Conflict, "exists with other content"
+		case f.Tier == UserOwned && f.Path == "go.mod":
+			// go.mod is the user's, but the generated code needs its
+			// dependencies: add or raise just those requirements.
+			c.Action, c.Reason = Skip, "user-owned"
+			if edited, added, err := requireDeps(disk); err != nil {
+				return nil, err
+			} else if len(added) > 0 {
+				c.Action, c.New, c.Reason = Update, edited, "requires "+strings.Join(added, ", ")
+			}
 		case f.Tier == UserOwned:
 			c.Action, c.Reason = Skip, "user-owned"
 		case f.Tier == ConfigFileTier:
@@ -169,4 +181,34 @@ func readIfExists(p string) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// requireDeps adds to a go.mod the requirements of the generated code that
+// it lacks or has at an older version, editing it with x/mod/modfile. It
+// returns the new file and what it added ("path@version").
+func requireDeps(gomod []byte) ([]byte, []string, error) {
+	mf, err := modfile.Parse("go.mod", gomod, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("go.mod: %v; fix it so the dependencies can be checked", err)
+	}
+	have := map[string]string{}
+	for _, r := range mf.Require {
+		have[r.Mod.Path] = r.Mod.Version
+	}
+	var added []string
+	for _, d := range projectDeps {
+		if v, ok := have[d.Path]; ok && semver.Compare(v, d.Version) >= 0 {
+			continue
+		}
+		if err := mf.AddRequire(d.Path, d.Version); err != nil {
+			return nil, nil, err
+		}
+		added = append(added, d.Path+"@"+d.Version)
+	}
+	if len(added) == 0 {
+		return gomod, nil, nil
+	}
+	mf.Cleanup()
+	out, err := mf.Format()
+	return out, added, err
 }

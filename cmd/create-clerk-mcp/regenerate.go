@@ -76,5 +76,13 @@ func (a *app) finish(root string, plan *generator.Plan, preview, showDiff, check
 		return nil
 	}
 	printPlan(a.stdout, root, plan, false)
+	for _, c := range plan.Changes {
+		if c.Path == "go.mod" && c.Action == generator.Update {
+			fmt.Fprintln(a.stdout, "running go mod tidy")
+			if out, err := run(root, "go", "mod", "tidy"); err != nil {
+				fmt.Fprintf(a.stderr, "create-clerk-mcp: warning: go mod tidy failed (%v); run it in %s once the problem is fixed\n%s", err, root, out)
+			}
+		}
+	}
 	return nil
 }
