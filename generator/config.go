@@ -40,6 +40,7 @@ type Config struct {
 	Module         string
 	Transports     []string
 	Scopes         []string
+	RequiredScopes []string
 	PublicRoutes   []string
 	AllowedOrigins []string
 	Tools          []Tool
@@ -63,6 +64,7 @@ func DefaultConfig(name string) *Config {
 		Module:         name,
 		Transports:     []string{TransportStreamable, TransportSSE},
 		Scopes:         []string{"profile", "email"},
+		RequiredScopes: []string{},
 		PublicRoutes:   []string{},
 		AllowedOrigins: []string{},
 		Tools:          []Tool{{Name: SampleToolName, Description: SampleToolDescription}},
@@ -115,7 +117,8 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &ConfigError{File: file, Line: root.Line, Msg: "expected a mapping of keys (version, name, module, ...)"}
 	}
-	cfg := &Config{PublicRoutes: []string{}, AllowedOrigins: []string{}, Scopes: []string{}, Tools: []Tool{}}
+	cfg := &Config{PublicRoutes: []string{}, AllowedOrigins: []string{}, Scopes: []string{}, RequiredScopes: []string{}, Tools: []Tool{}}
+	var requiredNode *yaml.Node
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -167,6 +170,14 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 				}
 				return ""
 			})
+		case "requiredScopes":
+			requiredNode = v
+			cfg.RequiredScopes = stringList(errs, key, v, func(s string) string {
+				if s == "" || strings.ContainsAny(s, " \t\"\\") {
+					return fmt.Sprintf("%q is not a scope: scopes are single words such as profile", s)
+				}
+				return ""
+			})
 		case "publicRoutes":
 			cfg.PublicRoutes = stringList(errs, key, v, func(s string) string {
 				if err := mcpserver.CheckPublicRoute(s); err != nil {
@@ -184,7 +195,14 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 		case "tools":
 			cfg.Tools = parseTools(errs, v)
 		default:
-			errs.add(k.Line, key, "unknown key; the keys are version, name, module, transports, scopes, publicRoutes, allowedOrigins and tools")
+			errs.add(k.Line, key, "unknown key; the keys are version, name, module, transports, scopes, requiredScopes, publicRoutes, allowedOrigins and tools")
+		}
+	}
+	if requiredNode != nil && requiredNode.Kind == yaml.SequenceNode {
+		for i, item := range requiredNode.Content {
+			if !slices.Contains(cfg.Scopes, item.Value) {
+				errs.add(item.Line, fmt.Sprintf("requiredScopes[%d]", i), "%q is not in scopes; list it there too, so clients know to ask for it", item.Value)
+			}
 		}
 	}
 	for _, req := range []string{"version", "name", "module", "transports"} {
@@ -358,6 +376,11 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%q is not a transport; use %s or %s", t, TransportStreamable, TransportSSE))
 		}
 	}
+	for _, r := range c.RequiredScopes {
+		if !slices.Contains(c.Scopes, r) {
+			errs = append(errs, fmt.Errorf("required scope %q is not in scopes; list it there too", r))
+		}
+	}
 	for _, r := range c.PublicRoutes {
 		if err := mcpserver.CheckPublicRoute(r); err != nil {
 			errs = append(errs, err)
@@ -423,6 +446,9 @@ func MarshalConfig(cfg *Config) ([]byte, error) {
 	add("", "module", str(cfg.Module))
 	add("Transports: streamable-http serves /mcp; sse serves /sse for older clients.", "transports", list(cfg.Transports))
 	add("OAuth scopes advertised in the protected-resource metadata.", "scopes", list(cfg.Scopes))
+	if len(cfg.RequiredScopes) > 0 {
+		add("Scopes every token must carry (403 insufficient_scope otherwise).", "requiredScopes", list(cfg.RequiredScopes))
+	}
 	add("Paths (\"/about\") or prefixes (\"/docs/*\") served without a token, besides the built-in public routes.", "publicRoutes", list(cfg.PublicRoutes))
 	add("Browser origins allowed on /mcp and /sse besides PUBLIC_URL's own; [\"*\"] allows all.", "allowedOrigins", list(cfg.AllowedOrigins))
 	tools := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}

@@ -19,7 +19,7 @@ func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 // configs can be compared whatever way "nothing" was spelled.
 func normalizeConfig(c *Config) *Config {
 	n := *c
-	for _, s := range []*[]string{&n.Transports, &n.Scopes, &n.PublicRoutes, &n.AllowedOrigins} {
+	for _, s := range []*[]string{&n.Transports, &n.Scopes, &n.RequiredScopes, &n.PublicRoutes, &n.AllowedOrigins} {
 		if *s == nil {
 			*s = []string{}
 		}
@@ -632,5 +632,21 @@ func TestValidateModulePath(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), "module path") {
 			t.Errorf("ValidateModulePath(%q) = %q, want it to say module path", tt.path, err)
 		}
+	}
+}
+
+func TestRequiredScopesMustBeAdvertised(t *testing.T) {
+	src := "version: 1\nname: a\nmodule: a\ntransports: [sse]\nscopes: [profile]\nrequiredScopes: [profile, notes:read]\n"
+	_, err := ParseConfig(ConfigFile, []byte(src))
+	if err == nil || !strings.Contains(err.Error(), `clerk-mcp.yaml:6: requiredScopes[1]: "notes:read" is not in scopes`) {
+		t.Fatalf("got %v, want an error naming requiredScopes[1] on line 6", err)
+	}
+	cfg, err := ParseConfig(ConfigFile, []byte(strings.Replace(src, "scopes: [profile]", "scopes: [profile, notes:read]", 1)))
+	if err != nil || len(cfg.RequiredScopes) != 2 {
+		t.Fatalf("got %+v, %v", cfg, err)
+	}
+	out, err := MarshalConfig(cfg)
+	if err != nil || !strings.Contains(string(out), "requiredScopes: [profile, 'notes:read']") {
+		t.Fatalf("marshalled:\n%s (%v)", out, err)
 	}
 }

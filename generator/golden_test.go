@@ -30,6 +30,7 @@ func goldenScenarios() map[string]*Config {
 
 	custom := withModule(DefaultConfig("custom"))
 	custom.Scopes = []string{"notes:read", "notes:write", "email"}
+	custom.RequiredScopes = []string{"notes:read"}
 	custom.PublicRoutes = []string{"/about", "/docs/*"}
 	custom.AllowedOrigins = []string{"https://app.example.com"}
 

@@ -24,6 +24,9 @@ type Settings struct {
 	Streamable, SSE bool
 	// Scopes are advertised in the protected-resource metadata.
 	Scopes []string
+	// RequiredScopes must all have been granted to a token, else 403
+	// insufficient_scope.
+	RequiredScopes []string
 	// PublicRoutes are paths ("/about") or prefixes ("/docs/*") served
 	// without a token, besides the built-in public routes.
 	PublicRoutes []string
@@ -118,7 +121,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		}
 		s.mux.Handle(metaPath, meta)
 		s.publicExact[metaPath] = true
-		mw := &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + metaPath, Logger: logger}
+		mw := &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + metaPath, RequiredScopes: settings.RequiredScopes, Logger: logger}
 		s.mux.Handle(path, guard.wrap(mw.Wrap(s.endOnShutdown(transport))))
 		return nil
 	}
@@ -134,7 +137,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		if err := addTransport(PathStreamable, h); err != nil {
 			return nil, err
 		}
-		fallback = &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + PathResourceMetaMCP, Logger: logger}
+		fallback = &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + PathResourceMetaMCP, RequiredScopes: settings.RequiredScopes, Logger: logger}
 	}
 	if settings.SSE {
 		h := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.SSEOptions{DisableLocalhostProtection: true})
@@ -142,7 +145,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			return nil, err
 		}
 		if fallback == nil {
-			fallback = &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + PathResourceMetaSSE, Logger: logger}
+			fallback = &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + PathResourceMetaSSE, RequiredScopes: settings.RequiredScopes, Logger: logger}
 		}
 	}
 

@@ -21,6 +21,7 @@ var Settings = mcpserver.Settings{
 	Streamable:     true,
 	SSE:            true,
 	Scopes:         []string{"notes:read", "notes:write", "email"},
+	RequiredScopes: []string{"notes:read"},
 	PublicRoutes:   []string{"/about", "/docs/*"},
 	AllowedOrigins: []string{"https://app.example.com"},
 }

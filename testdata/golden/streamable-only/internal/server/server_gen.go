@@ -21,6 +21,7 @@ var Settings = mcpserver.Settings{
 	Streamable:     true,
 	SSE:            false,
 	Scopes:         []string{"profile", "email"},
+	RequiredScopes: []string{},
 	PublicRoutes:   []string{},
 	AllowedOrigins: []string{},
 }
