@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
@@ -17,9 +16,6 @@ import (
 
 // OpaquePrefix starts every opaque Clerk OAuth access token.
 const OpaquePrefix = "oat_"
-
-// maxOpaqueCacheEntries bounds the memory the opaque-token cache can take.
-const maxOpaqueCacheEntries = 10000
 
 // negativeCacheTTL is how long a definite "no" from Clerk is remembered, so a
 // client retrying a dead token does not cost a Backend API call each time.
@@ -41,12 +37,6 @@ func WellFormedOpaqueToken(token string) bool {
 	return true
 }
 
-type opaqueEntry struct {
-	caller *Caller
-	err    error // an ErrInvalidToken answer, cached briefly
-	until  time.Time
-}
-
 // opaqueVerifier checks opaque tokens with the Backend API. Results are kept
 // by a hash of the token (never the token itself) for at most
 // MaxOpaqueCacheTTL and never past the token's expiry; concurrent checks of
@@ -64,13 +54,12 @@ type opaqueVerifier struct {
 	group   singleflight.Group
 	limit   *rate.Limiter
 
-	mu      sync.Mutex
-	entries map[[32]byte]opaqueEntry
+	cache *resultCache
 }
 
 func newOpaqueVerifier(b clerk.Backend, now func() time.Time, logger *slog.Logger, perSecond float64, burst int) *opaqueVerifier {
 	return &opaqueVerifier{
-		backend: b, now: now, logger: logger, entries: make(map[[32]byte]opaqueEntry),
+		backend: b, now: now, logger: logger, cache: newResultCache(now),
 		limit: rate.NewLimiter(rate.Limit(perSecond), burst),
 	}
 }
@@ -80,11 +69,11 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 		return nil, invalid("malformed opaque token")
 	}
 	key := sha256.Sum256([]byte(token))
-	if c, err, ok := o.cached(key); ok {
+	if c, err, ok := o.cache.get(key); ok {
 		return c.clone(), err
 	}
 	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
-		if c, err, ok := o.cached(key); ok {
+		if c, err, ok := o.cache.get(key); ok {
 			return c, err
 		}
 		if !o.limit.Allow() {
@@ -95,7 +84,7 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 		// caller going away must not cancel it for the others.
 		c, until, err := o.ask(context.WithoutCancel(ctx), token)
 		if err == nil || errors.Is(err, ErrInvalidToken) {
-			o.store(key, opaqueEntry{caller: c, err: err, until: until})
+			o.cache.put(key, c, err, until)
 		}
 		return c, err
 	})
@@ -105,40 +94,6 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 	// Each request gets its own copy: a tool that changes its Caller must
 	// not change what later requests with the same token see.
 	return v.(*Caller).clone(), nil
-}
-
-func (o *opaqueVerifier) cached(key [32]byte) (*Caller, error, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	e, ok := o.entries[key]
-	if !ok {
-		return nil, nil, false
-	}
-	if !o.now().Before(e.until) {
-		delete(o.entries, key)
-		return nil, nil, false
-	}
-	return e.caller, e.err, true
-}
-
-func (o *opaqueVerifier) store(key [32]byte, e opaqueEntry) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.entries) >= maxOpaqueCacheEntries {
-		now := o.now()
-		for k, old := range o.entries {
-			if !now.Before(old.until) {
-				delete(o.entries, k)
-			}
-		}
-		for k := range o.entries {
-			if len(o.entries) < maxOpaqueCacheEntries*9/10 {
-				break
-			}
-			delete(o.entries, k)
-		}
-	}
-	o.entries[key] = e
 }
 
 type verifyParams struct {

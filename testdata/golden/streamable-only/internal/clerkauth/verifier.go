@@ -39,6 +39,9 @@ const (
 	MaxClockSkew = 5 * time.Second
 	// MaxOpaqueCacheTTL bounds how long a Backend API answer is reused.
 	MaxOpaqueCacheTTL = 60 * time.Second
+	// MaxJWTCacheTTL bounds how long a verified JWT is remembered, besides
+	// its expiry.
+	MaxJWTCacheTTL = 60 * time.Second
 	// DefaultOutboundTimeout bounds every call to Clerk, so that a request
 	// that must ask Clerk fails closed well within five seconds.
 	DefaultOutboundTimeout = 3 * time.Second
@@ -92,6 +95,7 @@ type Verifier struct {
 	now       func() time.Time
 	logger    *slog.Logger
 	jwks      *jwksCache
+	jwtCache  *resultCache
 	opaque    *opaqueVerifier
 }
 
@@ -151,6 +155,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		now:       now,
 		logger:    logger,
 		jwks:      newJWKSCache(issuer+"/.well-known/jwks.json", client, refetch, now),
+		jwtCache:  newResultCache(now),
 		opaque:    newOpaqueVerifier(backend, now, logger, perSecond, burst),
 	}, nil
 }

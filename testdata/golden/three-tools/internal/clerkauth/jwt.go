@@ -5,6 +5,7 @@ package clerkauth
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -90,7 +91,27 @@ type accessTokenClaims struct {
 	Scp       []string         `json:"scp"`
 }
 
+// verifyJWT checks a JWT access token. A token that passed is remembered by
+// its hash until it expires, for at most MaxJWTCacheTTL: the signature
+// check is most of the cost of a request, and a JWT cannot change.
 func (v *Verifier) verifyJWT(ctx context.Context, token string) (*Caller, error) {
+	key := sha256.Sum256([]byte(token))
+	if c, _, ok := v.jwtCache.get(key); ok {
+		return c.clone(), nil
+	}
+	c, err := v.checkJWT(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	until := v.now().Add(MaxJWTCacheTTL)
+	if c.ExpiresAt.Before(until) {
+		until = c.ExpiresAt
+	}
+	v.jwtCache.put(key, c, nil, until)
+	return c.clone(), nil
+}
+
+func (v *Verifier) checkJWT(ctx context.Context, token string) (*Caller, error) {
 	h, err := ParseAccessTokenHeader(token)
 	if err != nil {
 		return nil, err

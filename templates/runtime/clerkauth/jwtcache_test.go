@@ -1,0 +1,53 @@
+package clerkauth
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
+)
+
+// A verified JWT is remembered, but never past its expiry (plus the clock
+// leeway); a signing key Clerk withdraws stops being trusted once the key
+// set is an hour old and fetched again.
+func TestJWTCache(t *testing.T) {
+	fake := clerkfake.New(t)
+	clock := newTestClock()
+	v := newTestVerifier(t, fake, func(c *Config) { c.Now = clock.Now; c.JWKSRefetchInterval = time.Millisecond })
+	ctx := context.Background()
+	token := issueJWT(t, fake, clerkfake.TokenOptions{TTL: time.Hour})
+	if _, err := v.Verify(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.RotateKey(true); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(MaxJWTCacheTTL + time.Second)
+	if _, err := v.Verify(ctx, token); err != nil {
+		t.Fatalf("with a key set fetched a minute ago: %v", err)
+	}
+	clock.Advance(time.Hour)
+	if _, err := v.Verify(ctx, token); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("an hour later, with the key withdrawn: %v, want invalid", err)
+	}
+
+	short := issueJWT(t, fake, clerkfake.TokenOptions{TTL: 30 * time.Second})
+	v2 := newTestVerifier(t, fake, func(c *Config) { c.Now = clock.Now })
+	// The fake signs with the real clock; move the test clock back to it.
+	clock.Set(time.Now())
+	if _, err := v2.Verify(ctx, short); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30*time.Second + MaxClockSkew + time.Second)
+	if _, err := v2.Verify(ctx, short); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("a cached JWT after its expiry: %v, want invalid", err)
+	}
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
