@@ -115,7 +115,7 @@ func TestRenderFiles(t *testing.T) {
 			}
 			server := string(byPath["internal/server/server_gen.go"].Data)
 			for _, tool := range cfg.Tools {
-				if !strings.Contains(server, "tools."+ToolIdent(tool.Name)+"(deps)") || !strings.Contains(server, strconv.Quote(tool.Name)) {
+				if !strings.Contains(server, "tools."+ToolIdent(tool.Name)+"(tool, deps)") || !strings.Contains(server, strconv.Quote(tool.Name)) {
 					t.Errorf("server_gen.go does not register %s as tools.%s", tool.Name, ToolIdent(tool.Name))
 				}
 				handler := string(byPath["tools/"+ToolFileBase(tool.Name)+".go"].Data)

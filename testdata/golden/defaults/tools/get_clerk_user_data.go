@@ -16,7 +16,11 @@ type GetClerkUserDataInput struct{}
 
 // GetClerkUserData returns the handler of the get-clerk-user-data tool. It fetches the
 // Clerk user that authorized the request and returns it as JSON.
-func GetClerkUserData(deps *Deps) mcp.ToolHandlerFor[GetClerkUserDataInput, any] {
+//
+// tool is the tool as clerk-mcp.yaml describes it; set more of it here if
+// you need to (a title, annotations).
+func GetClerkUserData(tool *mcp.Tool, deps *Deps) mcp.ToolHandlerFor[GetClerkUserDataInput, any] {
+	tool.Annotations = &mcp.ToolAnnotations{ReadOnlyHint: true, IdempotentHint: true}
 	return func(ctx context.Context, req *mcp.CallToolRequest, _ GetClerkUserDataInput) (*mcp.CallToolResult, any, error) {
 		caller, ok := clerkauth.CallerFrom(ctx, req.Extra)
 		if !ok {

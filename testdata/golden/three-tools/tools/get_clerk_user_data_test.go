@@ -24,7 +24,7 @@ func testDeps(fake *clerkfake.Fake) *Deps {
 func TestGetClerkUserData(t *testing.T) {
 	fake := clerkfake.New(t)
 	fake.AddUser(clerkfake.User{ID: "user_grace", Username: "grace", FirstName: "Grace", LastName: "Hopper", Email: "grace@example.com"})
-	handler := GetClerkUserData(testDeps(fake))
+	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
 
 	ctx := clerkauth.WithCaller(context.Background(), &clerkauth.Caller{UserID: "user_grace", ClientID: "client_1", Scopes: []string{"profile"}})
 	res, _, err := handler(ctx, &mcp.CallToolRequest{}, GetClerkUserDataInput{})
@@ -51,7 +51,7 @@ func TestGetClerkUserData(t *testing.T) {
 
 func TestGetClerkUserDataUnknownUser(t *testing.T) {
 	fake := clerkfake.New(t)
-	handler := GetClerkUserData(testDeps(fake))
+	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
 	ctx := clerkauth.WithCaller(context.Background(), &clerkauth.Caller{UserID: "user_missing"})
 	if _, _, err := handler(ctx, &mcp.CallToolRequest{}, GetClerkUserDataInput{}); err == nil {
 		t.Fatal("want an error for a user Clerk does not know")
@@ -60,7 +60,7 @@ func TestGetClerkUserDataUnknownUser(t *testing.T) {
 
 func TestGetClerkUserDataNoCaller(t *testing.T) {
 	fake := clerkfake.New(t)
-	handler := GetClerkUserData(testDeps(fake))
+	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
 	if _, _, err := handler(context.Background(), &mcp.CallToolRequest{}, GetClerkUserDataInput{}); err == nil {
 		t.Fatal("want an error without an authenticated caller")
 	}

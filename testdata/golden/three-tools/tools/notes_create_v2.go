@@ -24,7 +24,10 @@ type NotesCreateV2Output struct {
 // NotesCreateV2 returns the handler of the notes.create_v2 tool.
 //
 // Creates a note. Takes a title and a body.
-func NotesCreateV2(deps *Deps) mcp.ToolHandlerFor[NotesCreateV2Input, NotesCreateV2Output] {
+//
+// tool is the tool as clerk-mcp.yaml describes it; set more of it here if
+// you need to (a title, annotations, an input schema of your own).
+func NotesCreateV2(tool *mcp.Tool, deps *Deps) mcp.ToolHandlerFor[NotesCreateV2Input, NotesCreateV2Output] {
 	return func(ctx context.Context, req *mcp.CallToolRequest, in NotesCreateV2Input) (*mcp.CallToolResult, NotesCreateV2Output, error) {
 		caller, ok := clerkauth.CallerFrom(ctx, req.Extra)
 		if !ok {

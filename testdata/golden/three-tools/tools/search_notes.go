@@ -23,8 +23,11 @@ type SearchNotesOutput struct {
 
 // SearchNotes returns the handler of the search-notes tool.
 //
-// Searches the signed-in user's notes
-func SearchNotes(deps *Deps) mcp.ToolHandlerFor[SearchNotesInput, SearchNotesOutput] {
+// # Searches the signed-in user's notes
+//
+// tool is the tool as clerk-mcp.yaml describes it; set more of it here if
+// you need to (a title, annotations, an input schema of your own).
+func SearchNotes(tool *mcp.Tool, deps *Deps) mcp.ToolHandlerFor[SearchNotesInput, SearchNotesOutput] {
 	return func(ctx context.Context, req *mcp.CallToolRequest, in SearchNotesInput) (*mcp.CallToolResult, SearchNotesOutput, error) {
 		caller, ok := clerkauth.CallerFrom(ctx, req.Extra)
 		if !ok {

@@ -36,7 +36,11 @@ func New(env mcpserver.Env, deps *tools.Deps, logger *slog.Logger) (*mcpserver.S
 }
 
 // RegisterTools adds every tool listed in clerk-mcp.yaml to s. Each tool's
-// handler is the function of the same name in the tools package.
+// handler comes from the function of the same name in the tools package,
+// which may complete the tool's definition first.
 func RegisterTools(s *mcp.Server, deps *tools.Deps) {
-	mcp.AddTool(s, &mcp.Tool{Name: "get-clerk-user-data", Description: "Gets data about the Clerk user that authorized this request"}, tools.GetClerkUserData(deps))
+	{
+		tool := &mcp.Tool{Name: "get-clerk-user-data", Description: "Gets data about the Clerk user that authorized this request"}
+		mcp.AddTool(s, tool, tools.GetClerkUserData(tool, deps))
+	}
 }

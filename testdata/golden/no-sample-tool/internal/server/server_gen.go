@@ -36,7 +36,8 @@ func New(env mcpserver.Env, deps *tools.Deps, logger *slog.Logger) (*mcpserver.S
 }
 
 // RegisterTools adds every tool listed in clerk-mcp.yaml to s. Each tool's
-// handler is the function of the same name in the tools package.
+// handler comes from the function of the same name in the tools package,
+// which may complete the tool's definition first.
 func RegisterTools(s *mcp.Server, deps *tools.Deps) {
 	// No tools yet: add one with `create-clerk-mcp add-tool NAME`.
 }

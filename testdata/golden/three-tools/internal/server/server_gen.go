@@ -36,9 +36,19 @@ func New(env mcpserver.Env, deps *tools.Deps, logger *slog.Logger) (*mcpserver.S
 }
 
 // RegisterTools adds every tool listed in clerk-mcp.yaml to s. Each tool's
-// handler is the function of the same name in the tools package.
+// handler comes from the function of the same name in the tools package,
+// which may complete the tool's definition first.
 func RegisterTools(s *mcp.Server, deps *tools.Deps) {
-	mcp.AddTool(s, &mcp.Tool{Name: "get-clerk-user-data", Description: "Gets data about the Clerk user that authorized this request"}, tools.GetClerkUserData(deps))
-	mcp.AddTool(s, &mcp.Tool{Name: "search-notes", Description: "Searches the signed-in user's notes"}, tools.SearchNotes(deps))
-	mcp.AddTool(s, &mcp.Tool{Name: "notes.create_v2", Description: "Creates a note.\nTakes a title and a body."}, tools.NotesCreateV2(deps))
+	{
+		tool := &mcp.Tool{Name: "get-clerk-user-data", Description: "Gets data about the Clerk user that authorized this request"}
+		mcp.AddTool(s, tool, tools.GetClerkUserData(tool, deps))
+	}
+	{
+		tool := &mcp.Tool{Name: "search-notes", Description: "Searches the signed-in user's notes"}
+		mcp.AddTool(s, tool, tools.SearchNotes(tool, deps))
+	}
+	{
+		tool := &mcp.Tool{Name: "notes.create_v2", Description: "Creates a note.\nTakes a title and a body."}
+		mcp.AddTool(s, tool, tools.NotesCreateV2(tool, deps))
+	}
 }
