@@ -153,9 +153,10 @@ func TestInteropMetadataValidation(t *testing.T) {
 	t.Logf("oauth4webapi:\n%s", out)
 }
 
-// tokenProxy is a loopback reverse proxy that adds a bearer token to every
-// request and keeps Host and Origin: the conformance suite cannot send one.
-func tokenProxy(t *testing.T, target, token string) string {
+// serveTokenProxy serves on ln a reverse proxy to target that adds a bearer
+// token to every request and keeps Host and Origin: the conformance suite
+// cannot send a token itself.
+func serveTokenProxy(t *testing.T, ln net.Listener, target, token string) {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
@@ -170,10 +171,8 @@ func tokenProxy(t *testing.T, target, token string) string {
 		FlushInterval: -1,
 	}
 	srv := &http.Server{Handler: rp}
-	ln := listenLoopback(t)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return "http://localhost:" + portOf(ln.Addr().String())
 }
 
 func listenLoopback(t *testing.T) net.Listener {

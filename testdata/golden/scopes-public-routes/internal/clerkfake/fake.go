@@ -84,8 +84,11 @@ type signingKey struct {
 	key *rsa.PrivateKey
 }
 
-// Start runs a fake on a loopback port. Close it when done.
-func Start() (*Fake, error) {
+// Start runs a fake on a free loopback port. Close it when done.
+func Start() (*Fake, error) { return StartAt("127.0.0.1:0") }
+
+// StartAt runs a fake listening on addr (host:port). Close it when done.
+func StartAt(addr string) (*Fake, error) {
 	key, err := newSigningKey()
 	if err != nil {
 		return nil, err
@@ -103,7 +106,7 @@ func Start() (*Fake, error) {
 	}
 	f.users[DefaultUserID] = User{ID: DefaultUserID, Username: "ada", FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com"}
 	f.srv = httptest.NewUnstartedServer(f.routes())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
