@@ -220,8 +220,8 @@ func TestRenderGoFiles(t *testing.T) {
 					}
 				}
 				wantPkg := path.Base(path.Dir(f.Path))
-				if path.Dir(f.Path) == "." {
-					wantPkg = "main"
+				if path.Dir(f.Path) == "." || strings.Contains(f.Path, "/cmd/") {
+					wantPkg = "main" // the project itself, and commands
 				}
 				if got := file.Name.Name; got != wantPkg && got != wantPkg+"_test" {
 					t.Errorf("%s is package %s, want %s", f.Path, got, wantPkg)
