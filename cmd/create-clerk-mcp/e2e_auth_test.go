@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -315,7 +316,9 @@ func TestE2EOAuthFlow(t *testing.T) {
 				t.Fatalf("tool call after OAuth: %v %+v", err, res)
 			}
 			got := fake.LastAuthorizeRequest()
-			if got.Resource != base+"/mcp" || got.CodeChallengeMethod != "S256" || got.Scope != "profile email" {
+			scopes := strings.Fields(got.Scope)
+			slices.Sort(scopes)
+			if got.Resource != base+"/mcp" || got.CodeChallengeMethod != "S256" || !slices.Equal(scopes, []string{"email", "profile"}) {
 				t.Errorf("authorize request %+v, want resource %s/mcp, S256 and the advertised scopes", got, base)
 			}
 		})

@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -148,5 +149,28 @@ func TestWithListener(t *testing.T) {
 	}
 	if got := (Env{Port: 0, PublicURL: "https://mcp.example.com"}).WithListener(addr).PublicURL; got != "https://mcp.example.com" {
 		t.Errorf("PublicURL = %q, want PUBLIC_URL kept", got)
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	base := map[string]string{"CLERK_SECRET_KEY": "sk_test_x", "CLERK_FRONTEND_API_URL": "https://clerk.example.com"}
+	get := func(extra map[string]string) func(string) string {
+		return func(k string) string {
+			if v, ok := extra[k]; ok {
+				return v
+			}
+			return base[k]
+		}
+	}
+	env, err := LoadEnv(get(nil))
+	if err != nil || env.LogLevel != slog.LevelInfo {
+		t.Fatalf("default level %v (%v), want info", env.LogLevel, err)
+	}
+	env, err = LoadEnv(get(map[string]string{"LOG_LEVEL": "debug"}))
+	if err != nil || env.LogLevel != slog.LevelDebug {
+		t.Fatalf("LOG_LEVEL=debug: %v (%v)", env.LogLevel, err)
+	}
+	if _, err := LoadEnv(get(map[string]string{"LOG_LEVEL": "loud"})); err == nil || !strings.Contains(err.Error(), "LOG_LEVEL") {
+		t.Fatalf("LOG_LEVEL=loud: %v, want an error naming LOG_LEVEL", err)
 	}
 }

@@ -23,10 +23,9 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger); err != nil {
+	if err := run(ctx); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintln(os.Stderr, "custom:", line)
 		}
@@ -34,7 +33,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger) error {
+func run(ctx context.Context) error {
 	if err := mcpserver.LoadDotEnv(".env"); err != nil {
 		return fmt.Errorf("reading .env: %w", err)
 	}
@@ -42,6 +41,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel}))
 	ln, err := net.Listen("tcp", env.ListenAddr())
 	if err != nil {
 		return err

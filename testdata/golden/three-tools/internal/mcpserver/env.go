@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -36,6 +37,8 @@ type Env struct {
 	// PublicURL is PUBLIC_URL, the origin clients reach this server at.
 	// Empty until WithListener fills in the default.
 	PublicURL string
+	// LogLevel is LOG_LEVEL: debug, info (the default), warn or error.
+	LogLevel slog.Level
 }
 
 // LoadDotEnv loads KEY=VALUE lines from path into the environment, never
@@ -94,6 +97,12 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 			errs = append(errs, fmt.Errorf("PORT: %q is not a port number (0 to 65535)", raw))
 		}
 		env.Port = p
+	}
+
+	if raw := strings.TrimSpace(getenv("LOG_LEVEL")); raw != "" {
+		if err := env.LogLevel.UnmarshalText([]byte(raw)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL: %q is not a level; use debug, info, warn or error", raw))
+		}
 	}
 
 	if raw := strings.TrimSpace(getenv("PUBLIC_URL")); raw != "" {
