@@ -59,3 +59,30 @@ func TestRequiredScopes(t *testing.T) {
 		t.Errorf("a token with every required scope: %d, want 200", resp.StatusCode)
 	}
 }
+
+// With one transport off, its path is just another protected route.
+func TestDisabledTransportIsProtected(t *testing.T) {
+	fake := clerkfake.New(t)
+	hs := httptest.NewUnstartedServer(nil)
+	base := "http://" + hs.Listener.Addr().String()
+	s, err := New(Settings{Name: "t", Version: "0", Streamable: true},
+		Env{SecretKey: fake.SecretKey, Issuer: fake.URL, APIURL: fake.URL, PublicURL: base}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = s
+	hs.Start()
+	t.Cleanup(hs.Close)
+	resp, err := http.Get(base + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := `Bearer resource_metadata="` + base + `/.well-known/oauth-protected-resource/mcp"`
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
+		t.Errorf("GET /sse with SSE off: %d %q, want 401 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+	}
+	if resp, err := http.Get(base + "/.well-known/oauth-protected-resource/sse"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("SSE metadata with SSE off: %v %v, want 401 (not served)", err, resp)
+	}
+}

@@ -67,6 +67,7 @@ type Server struct {
 	handler      http.Handler
 	publicExact  map[string]bool
 	publicPrefix []string
+	transports   map[string]bool // paths of the enabled transports
 	streams      context.Context
 	closeStreams context.CancelFunc
 }
@@ -105,7 +106,10 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		opts.RegisterTools(mcpServer)
 	}
 
-	s := &Server{mux: http.NewServeMux(), publicExact: map[string]bool{PathHealth: true, PathAuthServer: true}}
+	s := &Server{mux: http.NewServeMux(), publicExact: map[string]bool{PathHealth: true, PathAuthServer: true}, transports: map[string]bool{}}
+	middleware := func(metaPath string) *clerkauth.Middleware {
+		return &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + metaPath, RequiredScopes: settings.RequiredScopes, Logger: logger}
+	}
 	s.streams, s.closeStreams = context.WithCancel(context.Background())
 	guard := newTransportGuard(env.PublicURL, settings.AllowedOrigins)
 
@@ -123,8 +127,8 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		}
 		s.mux.Handle(metaPath, meta)
 		s.publicExact[metaPath] = true
-		mw := &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + metaPath, RequiredScopes: settings.RequiredScopes, Logger: logger}
-		s.mux.Handle(path, guard.wrap(mw.Wrap(s.endOnShutdown(transport))))
+		s.mux.Handle(path, guard.wrap(middleware(metaPath).Wrap(s.endOnShutdown(transport))))
+		s.transports[path] = true
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
@@ -139,7 +143,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		if err := addTransport(PathStreamable, h); err != nil {
 			return nil, err
 		}
-		fallback = &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + PathResourceMetaMCP, RequiredScopes: settings.RequiredScopes, Logger: logger}
+		fallback = middleware(PathResourceMetaMCP)
 	}
 	if settings.SSE {
 		h := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.SSEOptions{DisableLocalhostProtection: true})
@@ -147,7 +151,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			return nil, err
 		}
 		if fallback == nil {
-			fallback = &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + PathResourceMetaSSE, RequiredScopes: settings.RequiredScopes, Logger: logger}
+			fallback = middleware(PathResourceMetaSSE)
 		}
 	}
 
@@ -172,7 +176,9 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 
 	protected := fallback.Wrap(s.mux)
 	s.handler = logRequests(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.isPublic(r.URL.Path) || r.URL.Path == PathStreamable || r.URL.Path == PathSSE {
+		// The transports check tokens themselves, each naming its own
+		// metadata in challenges.
+		if s.isPublic(r.URL.Path) || s.transports[r.URL.Path] {
 			s.mux.ServeHTTP(w, r)
 			return
 		}
