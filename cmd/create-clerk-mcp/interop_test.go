@@ -26,8 +26,8 @@ import (
 const interopDir = "../../testdata/interop"
 
 // interop returns the directory of the installed clients and an
-// environment whose node is Node 22 and whose browser openers consent at
-// once.
+// environment whose node is Node 22 and whose browser openers do nothing
+// (the drivers load authorization URLs themselves).
 func interop(t *testing.T) (string, []string) {
 	t.Helper()
 	dir, err := filepath.Abs(interopDir)
@@ -121,7 +121,8 @@ func TestInteropTypeScriptSDK(t *testing.T) {
 
 // TestInteropMCPRemote: mcp-remote, the stdio bridge Claude Desktop and
 // Windsurf use, logs in headlessly (discovery, registration, PKCE,
-// resource) and calls the tool, on each transport.
+// resource; the driver loads the URL mcp-remote prints, as the user's
+// browser would) and calls the tool, on each transport.
 func TestInteropMCPRemote(t *testing.T) {
 	dir, env := interop(t)
 	fake := newFake(t)
