@@ -10,12 +10,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"golang.org/x/sync/singleflight"
 )
 
 // maxJWTLength bounds the tokens this package will parse at all.
@@ -94,8 +91,8 @@ type accessTokenClaims struct {
 // check is most of the cost of a request, and a JWT cannot change.
 func (v *Verifier) verifyJWT(ctx context.Context, token string) (*Caller, error) {
 	key := sha256.Sum256([]byte(token))
-	if c, _, ok := v.jwtCache.get(key); ok {
-		return c.clone(), nil
+	if e, ok := v.jwtCache.get(key); ok {
+		return e.caller.clone(), nil
 	}
 	c, err := v.checkJWT(ctx, token)
 	if err != nil {
@@ -170,105 +167,20 @@ func (v *Verifier) audienceMatches(aud []string) bool {
 	return false
 }
 
-// jwksCache keeps the instance's signing keys by key id. An unknown key id
-// triggers a refetch (key rotation), but at most one per refetch interval,
-// so a stream of made-up key ids cannot turn into a stream of calls to Clerk.
-type jwksCache struct {
-	url     string
-	client  *http.Client
-	refetch time.Duration
-	maxAge  time.Duration
-	now     func() time.Time
-	group   singleflight.Group
-
-	mu          sync.Mutex
-	keys        map[string]*rsa.PublicKey
-	fetchedAt   time.Time // last successful fetch
-	attemptedAt time.Time // last fetch, successful or not
-	lastErr     error
-}
-
-func newJWKSCache(url string, client *http.Client, refetch time.Duration, now func() time.Time) *jwksCache {
-	return &jwksCache{url: url, client: client, refetch: refetch, maxAge: time.Hour, now: now}
-}
-
-func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	c.mu.Lock()
-	k, known := c.keys[kid]
-	now := c.now()
-	stale := now.Sub(c.fetchedAt) > c.maxAge
-	mayFetch := c.attemptedAt.IsZero() || now.Sub(c.attemptedAt) >= c.refetch
-	lastErr := c.lastErr
-	c.mu.Unlock()
-
-	if known && !stale {
-		return k, nil
-	}
-	if !mayFetch {
-		if known {
-			return k, nil
-		}
-		if lastErr != nil {
-			return nil, unavailable("fetching JWKS: %v", lastErr)
-		}
-		return nil, invalid("unknown signing key %q", kid)
-	}
-	err := c.fetch(ctx)
-	c.mu.Lock()
-	k, known = c.keys[kid]
-	c.mu.Unlock()
-	switch {
-	case known:
-		// A failed refresh of stale keys keeps the old ones: an outage of
-		// Clerk does not stop tokens signed with keys we already trust.
-		return k, nil
-	case err != nil:
-		return nil, unavailable("fetching JWKS: %v", err)
-	default:
-		return nil, invalid("unknown signing key %q", kid)
-	}
-}
-
-// fetch loads the key set; concurrent callers share one request.
-func (c *jwksCache) fetch(ctx context.Context) error {
-	_, err, _ := c.group.Do("jwks", func() (any, error) {
-		c.mu.Lock()
-		now := c.now()
-		if !c.attemptedAt.IsZero() && now.Sub(c.attemptedAt) < c.refetch {
-			// Someone fetched while this caller was deciding to: at most
-			// one fetch per refetch interval.
-			err := c.lastErr
-			c.mu.Unlock()
-			return nil, err
-		}
-		c.attemptedAt = now
-		c.mu.Unlock()
-		keys, err := c.load(context.WithoutCancel(ctx))
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		c.lastErr = err
-		if err == nil {
-			c.keys = keys
-			c.fetchedAt = c.now()
-		}
-		return nil, err
-	})
-	return err
-}
-
-func (c *jwksCache) load(ctx context.Context) (map[string]*rsa.PublicKey, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+// fetchJWKS loads the RS256 signing keys of a JWKS document.
+func fetchJWKS(ctx context.Context, client *http.Client, url string) (map[string]*rsa.PublicKey, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", c.url, resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
@@ -276,7 +188,7 @@ func (c *jwksCache) load(ctx context.Context) (map[string]*rsa.PublicKey, error)
 	}
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, fmt.Errorf("GET %s: %v", c.url, err)
+		return nil, fmt.Errorf("GET %s: %v", url, err)
 	}
 	keys := make(map[string]*rsa.PublicKey)
 	for _, k := range set.Keys {
@@ -290,7 +202,7 @@ func (c *jwksCache) load(ctx context.Context) (map[string]*rsa.PublicKey, error)
 		keys[k.KeyID] = pub
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("GET %s: no usable RS256 signing keys", c.url)
+		return nil, fmt.Errorf("GET %s: no usable RS256 signing keys", url)
 	}
 	return keys, nil
 }

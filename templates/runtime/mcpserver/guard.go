@@ -72,12 +72,14 @@ func (g *transportGuard) wrap(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Origin")
 		if !g.hostAllowed(r) {
+			clerkauth.EndUnreadBody(w, r)
 			clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_host", "this server does not answer to Host "+r.Host+"; set PUBLIC_URL to the address clients use")
 			return
 		}
 		origin := r.Header.Get("Origin")
 		if origin != "" {
 			if !g.originAllowed(origin) {
+				clerkauth.EndUnreadBody(w, r)
 				clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_origin", "requests from origin "+origin+" are not allowed; add it to allowedOrigins in clerk-mcp.yaml")
 				return
 			}
@@ -89,6 +91,7 @@ func (g *transportGuard) wrap(next http.Handler) http.Handler {
 			h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 		}
 		if r.Method == http.MethodOptions {
+			clerkauth.EndUnreadBody(w, r)
 			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
 			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
 			h.Set("Access-Control-Max-Age", "86400")

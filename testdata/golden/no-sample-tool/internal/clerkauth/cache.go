@@ -28,18 +28,18 @@ func newResultCache(now func() time.Time) *resultCache {
 	return &resultCache{now: now, entries: make(map[[32]byte]cacheEntry)}
 }
 
-func (c *resultCache) get(key [32]byte) (*Caller, error, bool) {
+func (c *resultCache) get(key [32]byte) (cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
 	if !ok {
-		return nil, nil, false
+		return cacheEntry{}, false
 	}
 	if !c.now().Before(e.until) {
 		delete(c.entries, key)
-		return nil, nil, false
+		return cacheEntry{}, false
 	}
-	return e.caller, e.err, true
+	return e, true
 }
 
 func (c *resultCache) put(key [32]byte, caller *Caller, err error, until time.Time) {
@@ -60,4 +60,53 @@ func (c *resultCache) put(key [32]byte, caller *Caller, err error, until time.Ti
 		}
 	}
 	c.entries[key] = cacheEntry{caller: caller, err: err, until: until}
+}
+
+// knownTokens remembers, by hash, the opaque tokens that verified, until
+// they expire (at most maxKnownTTL): when such a token's cache entry lapses
+// it is checked again from the verify budget's reserve.
+type knownTokens struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[[32]byte]time.Time
+}
+
+const (
+	maxKnownTTL     = 24 * time.Hour
+	maxKnownEntries = 50000
+)
+
+func newKnownTokens(now func() time.Time) *knownTokens {
+	return &knownTokens{now: now, entries: make(map[[32]byte]time.Time)}
+}
+
+func (k *knownTokens) add(key [32]byte, expires time.Time) {
+	until := k.now().Add(maxKnownTTL)
+	if !expires.IsZero() && expires.Before(until) {
+		until = expires
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.entries) >= maxKnownEntries {
+		now := k.now()
+		for key, u := range k.entries {
+			if !now.Before(u) || len(k.entries) >= maxKnownEntries*9/10 {
+				delete(k.entries, key)
+			}
+		}
+	}
+	k.entries[key] = until
+}
+
+func (k *knownTokens) has(key [32]byte) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	until, ok := k.entries[key]
+	return ok && k.now().Before(until)
+}
+
+func (k *knownTokens) forget(key [32]byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.entries, key)
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 )
@@ -29,7 +30,12 @@ type Middleware struct {
 	ResourceMetadataURL string
 	// RequiredScopes, when set, must all have been granted (else 403).
 	RequiredScopes []string
-	Logger         *slog.Logger
+	// ClientAddress tells clients apart for the verify budget; nil uses
+	// the peer address (ClientAddress with no trusted proxies).
+	ClientAddress func(*http.Request) string
+	Logger        *slog.Logger
+	// Logs throttles the warnings logged under load; nil logs every one.
+	Logs *LogThrottle
 }
 
 // Wrap returns next guarded by m. A request that passes carries its Caller
@@ -50,6 +56,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, err := BearerToken(r.Header)
 		if err != nil {
+			EndUnreadBody(w, r)
 			code := "" // no credentials: no error parameter (RFC 6750 section 3.1)
 			if errors.Is(err, ErrInvalidToken) {
 				code = "invalid_token"
@@ -57,19 +64,28 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			m.challenge(w, http.StatusUnauthorized, code, strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
 			return
 		}
-		caller, err := m.Verifier.Verify(r.Context(), token)
+		var addr string
+		if m.ClientAddress != nil {
+			addr = m.ClientAddress(r)
+		} else {
+			addr = ClientAddress(r, nil)
+		}
+		caller, err := m.Verifier.Verify(WithClientAddress(r.Context(), addr), token)
 		switch {
 		case errors.Is(err, ErrUnavailable):
-			m.logger().Warn("cannot verify token: Clerk unavailable", "err", err, "path", r.URL.Path)
+			m.Logs.Log(m.logger(), slog.LevelWarn, "cannot verify tokens now: Clerk unavailable or too many new tokens", "err", err)
+			EndUnreadBody(w, r)
 			w.Header().Set("Retry-After", "5")
-			writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the authorization server cannot be reached; try again shortly")
+			writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the token cannot be verified right now; try again shortly")
 			return
 		case err != nil:
+			EndUnreadBody(w, r)
 			m.challenge(w, http.StatusUnauthorized, "invalid_token", strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
 			return
 		}
 		for _, s := range m.RequiredScopes {
 			if !caller.HasScope(s) {
+				EndUnreadBody(w, r)
 				m.challenge(w, http.StatusForbidden, "insufficient_scope", "the token lacks the "+s+" scope")
 				return
 			}
@@ -169,4 +185,18 @@ func writeJSONError(w http.ResponseWriter, status int, code, description string)
 // with status, the shape every error of this server takes.
 func WriteJSONError(w http.ResponseWriter, status int, code, description string) {
 	writeJSONError(w, status, code, description)
+}
+
+// EndUnreadBody makes the response to r close the connection when r has a
+// body nobody read: net/http would otherwise read up to 256 KiB of it
+// before sending the answer, or before taking the next request, and a
+// client trickling its body would hold the connection for as long as it
+// likes. Call it before writing a refusal.
+func EndUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	w.Header().Set("Connection", "close")
+	// Whatever of the body is still to come is not waited for.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }

@@ -5,11 +5,8 @@ package mcpserver
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -53,6 +50,7 @@ const (
 	PathStreamable      = "/mcp"
 	PathSSE             = "/sse"
 	PathHealth          = "/healthz"
+	PathReady           = "/readyz"
 	PathAuthServer      = "/.well-known/oauth-authorization-server"
 	prefixResourceMeta  = "/.well-known/oauth-protected-resource"
 	PathResourceMetaMCP = prefixResourceMeta + PathStreamable
@@ -60,17 +58,22 @@ const (
 )
 
 // Server is the HTTP handler of the MCP server. Everything it serves needs
-// a valid Clerk OAuth access token except the metadata routes, /healthz and
-// the configured public routes.
+// a valid Clerk OAuth access token except the metadata routes, /healthz,
+// /readyz and the configured public routes.
 type Server struct {
 	mux          *http.ServeMux
 	handler      http.Handler
-	publicExact  map[string]bool
-	publicPrefix []string
-	transports   map[string]bool // paths of the enabled transports
+	public       publicSet
+	protect      func(http.Handler) http.Handler // the token check for routes outside the transports
+	verifier     *clerkauth.Verifier
 	streams      context.Context
 	closeStreams context.CancelFunc
 }
+
+// route is every handler registered on the mux, marked as the server's own.
+// The mux's own answers (404, 405, redirects to a cleaned path) are not
+// routes, and need a token like anything else that is not public.
+type route struct{ http.Handler }
 
 // New builds the server: one MCP server behind each enabled transport, the
 // metadata routes, and the token check in front of the rest.
@@ -80,6 +83,11 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}
 	if env.PublicURL == "" {
 		return nil, errors.New("PublicURL is empty: call Env.WithListener first")
+	}
+	for _, route := range settings.PublicRoutes {
+		if err := CheckPublicRoute(route); err != nil {
+			return nil, err
+		}
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -100,18 +108,28 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits := env.Limits.withDefaults()
 
 	mcpServer := mcp.NewServer(&mcp.Implementation{Name: settings.Name, Version: settings.Version}, &mcp.ServerOptions{Logger: logger})
 	if opts.RegisterTools != nil {
 		opts.RegisterTools(mcpServer)
 	}
 
-	s := &Server{mux: http.NewServeMux(), publicExact: map[string]bool{PathHealth: true, PathAuthServer: true}, transports: map[string]bool{}}
+	s := &Server{mux: http.NewServeMux(), verifier: verifier}
+	for _, r := range settings.PublicRoutes {
+		s.public.add(r)
+	}
+	logs := clerkauth.NewLogThrottle(10 * time.Second)
+	clientAddress := func(r *http.Request) string { return clerkauth.ClientAddress(r, env.TrustedProxies) }
 	middleware := func(metaPath string) *clerkauth.Middleware {
-		return &clerkauth.Middleware{Verifier: verifier, ResourceMetadataURL: env.PublicURL + metaPath, RequiredScopes: settings.RequiredScopes, Logger: logger}
+		return &clerkauth.Middleware{
+			Verifier: verifier, ResourceMetadataURL: env.PublicURL + metaPath, RequiredScopes: settings.RequiredScopes,
+			ClientAddress: clientAddress, Logger: logger, Logs: logs,
+		}
 	}
 	s.streams, s.closeStreams = context.WithCancel(context.Background())
 	guard := newTransportGuard(env.PublicURL, settings.AllowedOrigins)
+	users := newUserLimits(limits, mcpServer)
 
 	addTransport := func(path string, transport http.Handler) error {
 		metaPath := prefixResourceMeta + path
@@ -125,10 +143,8 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		if err != nil {
 			return err
 		}
-		s.mux.Handle(metaPath, meta)
-		s.publicExact[metaPath] = true
-		s.mux.Handle(path, guard.wrap(middleware(metaPath).Wrap(s.endOnShutdown(transport))))
-		s.transports[path] = true
+		s.mux.Handle(metaPath, route{meta})
+		s.mux.Handle(path, route{guard.wrap(middleware(metaPath).Wrap(readBody(s.endOnShutdown(transport))))})
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
@@ -137,93 +153,88 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	if settings.Streamable {
 		h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.StreamableHTTPOptions{
 			Logger:                     logger,
-			SessionTimeout:             30 * time.Minute,
+			SessionTimeout:             limits.SessionIdleTimeout,
 			DisableLocalhostProtection: true, // transportGuard does it, allowing PUBLIC_URL's host
 		})
-		if err := addTransport(PathStreamable, h); err != nil {
+		if err := addTransport(PathStreamable, users.wrapStreamable(h)); err != nil {
 			return nil, err
 		}
 		fallback = middleware(PathResourceMetaMCP)
 	}
 	if settings.SSE {
 		h := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.SSEOptions{DisableLocalhostProtection: true})
-		if err := addTransport(PathSSE, newSSEBinder().wrap(h)); err != nil {
+		if err := addTransport(PathSSE, users.wrapSSE(newSSEBinder().wrap(h))); err != nil {
 			return nil, err
 		}
 		if fallback == nil {
 			fallback = middleware(PathResourceMetaSSE)
 		}
 	}
+	s.protect = fallback.Wrap
 
-	asMeta := &authServerMetadata{url: env.Issuer + PathAuthServer, client: client, logger: logger, now: time.Now}
-	s.mux.Handle(PathAuthServer, metadataHandler(asMeta.get))
-	s.mux.HandleFunc("GET "+PathHealth, func(w http.ResponseWriter, _ *http.Request) {
+	asMeta := &authServerMetadata{url: env.Issuer + PathAuthServer, client: client, logger: logger, logs: logs, now: time.Now}
+	s.mux.Handle(PathAuthServer, route{metadataHandler(asMeta.get)})
+	s.mux.Handle("GET "+PathHealth, route{http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
+	})})
 
-	for _, route := range settings.PublicRoutes {
-		if err := CheckPublicRoute(route); err != nil {
-			return nil, err
-		}
-		if prefix, ok := strings.CutSuffix(route, "/*"); ok {
-			s.publicExact[prefix] = true
-			s.publicPrefix = append(s.publicPrefix, prefix+"/")
-		} else {
-			s.publicExact[route] = true
-		}
-	}
+	s.mux.Handle("GET "+PathReady, route{http.HandlerFunc(s.ready)})
 
-	protected := fallback.Wrap(s.mux)
+	protectedMux := s.protect(s.mux)
 	s.handler = logRequests(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The transports check tokens themselves, each naming its own
-		// metadata in challenges.
-		if s.isPublic(r.URL.Path) || s.transports[r.URL.Path] {
+		// Each route brings its own protection (see publicSet). What the
+		// mux answers itself (404, 405) needs a token too, unless the
+		// path is public: no handler of anyone's runs for those.
+		if h, _ := s.mux.Handler(r); isRoute(h) || s.public.coversRequest(r) {
 			s.mux.ServeHTTP(w, r)
 			return
 		}
-		protected.ServeHTTP(w, r)
+		protectedMux.ServeHTTP(w, r)
 	}))
+	verifier.Warm()
 	return s, nil
 }
 
-// CheckPublicRoute refuses public routes that are not clean absolute paths
-// or that would expose the MCP transports.
-func CheckPublicRoute(route string) error {
-	p := strings.TrimSuffix(route, "/*")
-	if !strings.HasPrefix(route, "/") || strings.ContainsAny(route, " \t?#%") || (p != "" && path.Clean(p) != p) || strings.Contains(p, "*") {
-		return fmt.Errorf("public route %q: use a clean path such as /about, or a prefix such as /docs/*", route)
+// ready answers /readyz: 200 once the signing keys are loaded (tokens can
+// be verified), 503 until then or while Clerk cannot be reached for them.
+func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.verifier.Ready() {
+		s.verifier.Warm()
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"unavailable","reason":"Clerk's signing keys are not loaded yet"}` + "\n"))
+		return
 	}
-	for _, t := range []string{PathStreamable, PathSSE} {
-		if p == "" || p == t || strings.HasPrefix(t, p+"/") {
-			return fmt.Errorf("public route %q would make %s public; the MCP endpoints always need a token", route, t)
-		}
-	}
-	return nil
+	_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
 }
 
-func (s *Server) isPublic(p string) bool {
-	if p != "/" && path.Clean(p) != strings.TrimSuffix(p, "/") {
-		return false // not clean: let the mux redirect it after the token check
-	}
-	if s.publicExact[p] {
-		return true
-	}
-	for _, prefix := range s.publicPrefix {
-		if strings.HasPrefix(p, prefix) {
-			return true
-		}
-	}
-	return false
+func isRoute(h http.Handler) bool {
+	_, ok := h.(route)
+	return ok
 }
 
 // Handle registers a route of your own, as http.ServeMux.Handle does. It
-// needs a token unless it is among publicRoutes in clerk-mcp.yaml.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// needs a token unless publicRoutes in clerk-mcp.yaml cover every path the
+// pattern matches: "/about" is public with publicRoutes [/about], and
+// "/docs/{page}" with [/docs/*]; "/{page}" is not public with either, even
+// for a request of /about. Handle panics, as ServeMux does, on a pattern
+// that is not valid or that conflicts with another.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	shape, err := parsePattern(pattern)
+	if err != nil {
+		panic("mcpserver: " + err.Error())
+	}
+	if !s.public.covers(shape) {
+		h = s.protect(h)
+	}
+	s.mux.Handle(pattern, route{h})
+}
 
-// HandleFunc registers a handler function, as http.ServeMux.HandleFunc does.
+// HandleFunc registers a handler function, as Handle does.
 func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
-	s.mux.HandleFunc(pattern, h)
+	s.Handle(pattern, http.HandlerFunc(h))
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

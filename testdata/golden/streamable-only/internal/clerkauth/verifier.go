@@ -4,6 +4,7 @@ package clerkauth
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,9 @@ const (
 	// MaxJWTCacheTTL bounds how long a verified JWT is remembered, besides
 	// its expiry.
 	MaxJWTCacheTTL = 60 * time.Second
+	// DefaultJWKSRefetchInterval is the default of Config.JWKSRefetchInterval:
+	// a token signed with a freshly rotated key waits at most this long.
+	DefaultJWKSRefetchInterval = time.Second
 	// DefaultOutboundTimeout bounds every call to Clerk, so that a request
 	// that must ask Clerk fails closed well within five seconds.
 	DefaultOutboundTimeout = 3 * time.Second
@@ -68,8 +72,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time (tests set it).
 	Now func() time.Time
-	// JWKSRefetchInterval is the least time between two JWKS fetches caused
-	// by an unknown key id. Zero means 10 seconds.
+	// JWKSRefetchInterval paces the JWKS fetches caused by unknown key ids
+	// (key rotation): after a burst of three, one per interval. Requests
+	// with an unknown key id wait for the next fetch. Zero means
+	// DefaultJWKSRefetchInterval.
 	JWKSRefetchInterval time.Duration
 	// OpaqueVerifyRate bounds the Backend API verify calls for opaque
 	// tokens not in the cache, per second; OpaqueVerifyBurst is how many
@@ -135,7 +141,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 	refetch := cfg.JWKSRefetchInterval
 	if refetch <= 0 {
-		refetch = 10 * time.Second
+		refetch = DefaultJWKSRefetchInterval
 	}
 	perSecond, burst := cfg.OpaqueVerifyRate, cfg.OpaqueVerifyBurst
 	if perSecond <= 0 {
@@ -144,19 +150,25 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if burst <= 0 {
 		burst = DefaultOpaqueVerifyBurst
 	}
+	logs := NewLogThrottle(10 * time.Second)
+	jwksURL := issuer + "/.well-known/jwks.json"
 	backend := clerk.NewBackend(&clerk.BackendConfig{
 		HTTPClient: client,
 		URL:        clerk.String(apiURL + "/v1"),
 		Key:        clerk.String(cfg.SecretKey),
 	})
+	jwks := newJWKSCache(jwksURL, func(ctx context.Context) (map[string]*rsa.PublicKey, error) { return fetchJWKS(ctx, client, jwksURL) }, refetch, now)
+	jwks.onError = func(err error) {
+		logs.Log(logger, slog.LevelWarn, "cannot fetch Clerk's signing keys", "err", err)
+	}
 	return &Verifier{
 		issuer:    issuer,
 		audiences: auds,
 		now:       now,
 		logger:    logger,
-		jwks:      newJWKSCache(issuer+"/.well-known/jwks.json", client, refetch, now),
+		jwks:      jwks,
 		jwtCache:  newResultCache(now),
-		opaque:    newOpaqueVerifier(backend, now, logger, perSecond, burst),
+		opaque:    newOpaqueVerifier(backend, now, logger, logs, perSecond, burst),
 	}, nil
 }
 
@@ -172,6 +184,15 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Caller, error) {
 		return nil, invalid("not a Clerk OAuth access token")
 	}
 }
+
+// Warm starts loading the signing keys, so that the first requests with
+// JWTs do not wait for them. Call it once the server starts.
+func (v *Verifier) Warm() { v.jwks.warm() }
+
+// Ready reports whether tokens can be verified now without waiting: the
+// signing keys are loaded. (Opaque tokens need Clerk for each new token;
+// readiness follows the keys, which a reachable Clerk serves.)
+func (v *Verifier) Ready() bool { return v.jwks.loaded() }
 
 // normalizeOrigin checks that raw is an absolute http(s) URL without query or
 // fragment and returns it without a trailing slash.

@@ -12,9 +12,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/joho/godotenv"
@@ -39,6 +41,48 @@ type Env struct {
 	PublicURL string
 	// LogLevel is LOG_LEVEL: debug, info (the default), warn or error.
 	LogLevel slog.Level
+	// TrustedProxies is TRUSTED_PROXIES: the addresses (IPs or CIDRs) of
+	// reverse proxies in front of the server, whose X-Forwarded-For is
+	// believed when telling clients apart. Empty: the peer address is the
+	// client.
+	TrustedProxies []netip.Prefix
+	// Limits bound what one user may hold open (MAX_SESSIONS_PER_USER,
+	// MAX_STREAMS_PER_USER, SESSION_IDLE_TIMEOUT).
+	Limits Limits
+}
+
+// Limits bound the server resources one user can hold.
+type Limits struct {
+	// MaxSessionsPerUser caps the Streamable HTTP sessions one user may
+	// have open; past it, initialize gets 429. Default 20.
+	MaxSessionsPerUser int
+	// MaxStreamsPerUser caps the long-lived streams (SSE sessions and
+	// standalone GET streams) one user may have open at once. Default 10.
+	MaxStreamsPerUser int
+	// SessionIdleTimeout closes a Streamable HTTP session after this long
+	// without a request. Default 10 minutes.
+	SessionIdleTimeout time.Duration
+}
+
+// Defaults of Limits.
+const (
+	DefaultMaxSessionsPerUser = 20
+	DefaultMaxStreamsPerUser  = 10
+	DefaultSessionIdleTimeout = 10 * time.Minute
+)
+
+// withDefaults fills in the zero fields of l.
+func (l Limits) withDefaults() Limits {
+	if l.MaxSessionsPerUser <= 0 {
+		l.MaxSessionsPerUser = DefaultMaxSessionsPerUser
+	}
+	if l.MaxStreamsPerUser <= 0 {
+		l.MaxStreamsPerUser = DefaultMaxStreamsPerUser
+	}
+	if l.SessionIdleTimeout <= 0 {
+		l.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+	return l
 }
 
 // LoadDotEnv loads KEY=VALUE lines from path into the environment, never
@@ -112,7 +156,56 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 		}
 		env.PublicURL = pub
 	}
+	if raw := strings.TrimSpace(getenv("TRUSTED_PROXIES")); raw != "" {
+		proxies, err := parseTrustedProxies(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+		}
+		env.TrustedProxies = proxies
+	}
+	for _, v := range []struct {
+		name string
+		into *int
+	}{{"MAX_SESSIONS_PER_USER", &env.Limits.MaxSessionsPerUser}, {"MAX_STREAMS_PER_USER", &env.Limits.MaxStreamsPerUser}} {
+		if raw := strings.TrimSpace(getenv(v.name)); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 1 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive whole number", v.name, raw))
+			}
+			*v.into = n
+		}
+	}
+	if raw := strings.TrimSpace(getenv("SESSION_IDLE_TIMEOUT")); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < time.Second {
+			errs = append(errs, fmt.Errorf("SESSION_IDLE_TIMEOUT: %q is not a duration of at least 1s, such as 10m", raw))
+		}
+		env.Limits.SessionIdleTimeout = d
+	}
+	env.Limits = env.Limits.withDefaults()
 	return env, errors.Join(errs...)
+}
+
+// parseTrustedProxies reads a comma-separated list of IP addresses and
+// CIDR prefixes.
+func parseTrustedProxies(raw string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(raw, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix such as 10.0.0.0/8", item)
+		}
+		out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // ListenAddr is the address to listen on: all interfaces, port Port.

@@ -5,8 +5,11 @@ package mcpserver
 import (
 	"log/slog"
 	"net"
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // getenv returns a getenv over vars.
@@ -32,8 +35,9 @@ func TestLoadEnvDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadEnv: %v", err)
 	}
-	want := Env{SecretKey: "sk_test_abc", Issuer: "https://clerk.example.com", APIURL: "https://api.clerk.com", Port: 8080}
-	if env != want {
+	want := Env{SecretKey: "sk_test_abc", Issuer: "https://clerk.example.com", APIURL: "https://api.clerk.com", Port: 8080,
+		Limits: Limits{MaxSessionsPerUser: DefaultMaxSessionsPerUser, MaxStreamsPerUser: DefaultMaxStreamsPerUser, SessionIdleTimeout: DefaultSessionIdleTimeout}}
+	if !reflect.DeepEqual(env, want) {
 		t.Errorf("env = %+v, want %+v", env, want)
 	}
 	if got := env.ListenAddr(); got != ":8080" {
@@ -48,12 +52,18 @@ func TestLoadEnvValues(t *testing.T) {
 		"CLERK_API_URL":          "http://127.0.0.1:9999",
 		"PORT":                   "0",
 		"PUBLIC_URL":             "https://mcp.mydomain.com/",
+		"TRUSTED_PROXIES":        "10.0.0.0/8, 127.0.0.1,::1",
+		"MAX_SESSIONS_PER_USER":  "5",
+		"MAX_STREAMS_PER_USER":   "3",
+		"SESSION_IDLE_TIMEOUT":   "90s",
 	})))
 	if err != nil {
 		t.Fatalf("LoadEnv: %v", err)
 	}
-	want := Env{SecretKey: "sk_live_xyz", Issuer: "https://clerk.mydomain.com", APIURL: "http://127.0.0.1:9999", Port: 0, PublicURL: "https://mcp.mydomain.com"}
-	if env != want {
+	want := Env{SecretKey: "sk_live_xyz", Issuer: "https://clerk.mydomain.com", APIURL: "http://127.0.0.1:9999", Port: 0, PublicURL: "https://mcp.mydomain.com",
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
+		Limits:         Limits{MaxSessionsPerUser: 5, MaxStreamsPerUser: 3, SessionIdleTimeout: 90 * time.Second}}
+	if !reflect.DeepEqual(env, want) {
 		t.Errorf("env = %+v, want %+v (CLERK_FRONTEND_API_URL wins over the publishable key)", env, want)
 	}
 
@@ -92,6 +102,10 @@ func TestLoadEnvErrors(t *testing.T) {
 		{"port negative", map[string]string{"PORT": "-1"}, []string{"PORT"}},
 		{"public url with path", map[string]string{"PUBLIC_URL": "https://mcp.example.com/mcp"}, []string{"PUBLIC_URL"}},
 		{"public url with credentials", map[string]string{"PUBLIC_URL": "https://u:p@mcp.example.com"}, []string{"PUBLIC_URL"}},
+		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, []string{"TRUSTED_PROXIES", "nginx"}},
+		{"session cap zero", map[string]string{"MAX_SESSIONS_PER_USER": "0"}, []string{"MAX_SESSIONS_PER_USER"}},
+		{"stream cap not a number", map[string]string{"MAX_STREAMS_PER_USER": "many"}, []string{"MAX_STREAMS_PER_USER"}},
+		{"idle timeout without unit", map[string]string{"SESSION_IDLE_TIMEOUT": "600"}, []string{"SESSION_IDLE_TIMEOUT"}},
 		{
 			"all at once",
 			map[string]string{"CLERK_SECRET_KEY": "", "CLERK_PUBLISHABLE_KEY": "", "CLERK_API_URL": "ftp://x", "PORT": "x"},

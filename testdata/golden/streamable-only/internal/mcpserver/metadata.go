@@ -5,6 +5,7 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,42 +80,65 @@ type authServerMetadata struct {
 	url    string
 	client *http.Client
 	logger *slog.Logger
+	logs   *clerkauth.LogThrottle
 	now    func() time.Time
 	group  singleflight.Group
 
 	mu        sync.Mutex
 	body      []byte
 	fetchedAt time.Time
+	failedAt  time.Time // last failed fetch
 }
 
 const (
 	asMetadataFresh = time.Hour
 	asMetadataStale = 24 * time.Hour
+	// asMetadataRetry is how long a failed fetch is remembered: requests
+	// in that time get the cached copy or the error without asking Clerk.
+	asMetadataRetry = 5 * time.Second
 )
 
 func (a *authServerMetadata) get(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	a.mu.Lock()
-	body, age := a.body, a.now().Sub(a.fetchedAt)
+	now := a.now()
+	body, age := a.body, now.Sub(a.fetchedAt)
+	recentlyFailed := !a.failedAt.IsZero() && now.Sub(a.failedAt) < asMetadataRetry
 	a.mu.Unlock()
 	if body != nil && age < asMetadataFresh {
 		return body, true
 	}
-	v, err, _ := a.group.Do("fetch", func() (any, error) {
-		return a.fetch(context.WithoutCancel(r.Context()))
-	})
-	if err == nil {
-		return v.([]byte), true
+	err := errors.New("the last fetch failed moments ago")
+	if !recentlyFailed {
+		var v any
+		v, err, _ = a.group.Do("fetch", func() (any, error) {
+			return a.fetch(context.WithoutCancel(r.Context()))
+		})
+		if err == nil {
+			return v.([]byte), true
+		}
 	}
 	if body != nil && age < asMetadataStale {
-		a.logger.Warn("serving cached authorization server metadata", "err", err)
+		a.logs.Log(a.logger, slog.LevelWarn, "serving cached authorization server metadata", "err", err)
 		return body, true
 	}
-	a.logger.Error("cannot fetch authorization server metadata", "err", err)
+	a.logs.Log(a.logger, slog.LevelError, "cannot fetch authorization server metadata", "err", err)
 	clerkauth.WriteJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server's metadata cannot be fetched; try again shortly")
 	return nil, false
 }
 
 func (a *authServerMetadata) fetch(ctx context.Context) ([]byte, error) {
+	body, err := a.load(ctx)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil {
+		a.failedAt = a.now()
+		return nil, err
+	}
+	a.body, a.fetchedAt, a.failedAt = body, a.now(), time.Time{}
+	return body, nil
+}
+
+func (a *authServerMetadata) load(ctx context.Context) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url, nil)
 	if err != nil {
 		return nil, err
@@ -139,8 +163,5 @@ func (a *authServerMetadata) fetch(ctx context.Context) ([]byte, error) {
 	if _, ok := doc["issuer"].(string); !ok {
 		return nil, fmt.Errorf("GET %s: no issuer in the document", a.url)
 	}
-	a.mu.Lock()
-	a.body, a.fetchedAt = body, a.now()
-	a.mu.Unlock()
 	return body, nil
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 )
 
 // OpaquePrefix starts every opaque Clerk OAuth access token.
@@ -44,25 +43,35 @@ func WellFormedOpaqueToken(token string) bool {
 // MaxOpaqueCacheTTL and never past the token's expiry; concurrent checks of
 // one token share one call.
 //
-// New tokens are checked at most at a set rate. Each distinct made-up token
-// would otherwise cost a call to Clerk (and count against the instance's
-// rate limit), so a flood of them is answered 503 without asking Clerk
-// once the budget is spent, while tokens already verified keep working
-// from the cache and JWTs are not affected at all.
+// Tokens not in the cache are checked within a budget (verifyBudget): each
+// distinct made-up token would otherwise cost a call to Clerk and count
+// against the instance's rate limit. A flood of them is answered 503
+// without asking Clerk once the flooding client's share is spent, while
+// other clients' new tokens, tokens that verified before and JWTs keep
+// working. A token in use is checked again shortly before its cache entry
+// lapses, in the background, so its user never waits on Clerk or on the
+// budget for it.
 type opaqueVerifier struct {
 	backend clerk.Backend
 	now     func() time.Time
 	logger  *slog.Logger
+	logs    *LogThrottle
 	group   singleflight.Group
-	limit   *rate.Limiter
+	budget  *verifyBudget
+	known   *knownTokens
 
 	cache *resultCache
 }
 
-func newOpaqueVerifier(b clerk.Backend, now func() time.Time, logger *slog.Logger, perSecond float64, burst int) *opaqueVerifier {
+// refreshAhead is how long before its cache entry lapses a token in use is
+// checked again in the background.
+const refreshAhead = 15 * time.Second
+
+func newOpaqueVerifier(b clerk.Backend, now func() time.Time, logger *slog.Logger, logs *LogThrottle, perSecond float64, burst int) *opaqueVerifier {
 	return &opaqueVerifier{
-		backend: b, now: now, logger: logger, cache: newResultCache(now),
-		limit: rate.NewLimiter(rate.Limit(perSecond), burst),
+		backend: b, now: now, logger: logger, logs: logs, cache: newResultCache(now),
+		budget: newVerifyBudget(perSecond, burst, now),
+		known:  newKnownTokens(now),
 	}
 }
 
@@ -71,24 +80,20 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 		return nil, invalid("malformed opaque token")
 	}
 	key := sha256.Sum256([]byte(token))
-	if c, err, ok := o.cache.get(key); ok {
-		return c.clone(), err
-	}
-	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
-		if c, err, ok := o.cache.get(key); ok {
-			return c, err
+	if e, ok := o.cache.get(key); ok {
+		if e.err == nil && !o.now().Before(e.until.Add(-refreshAhead)) {
+			o.refreshInBackground(key, token)
 		}
-		if !o.limit.Allow() {
-			o.logger.Warn("too many new opaque tokens to verify; refusing some until the rate falls")
-			return nil, unavailable("too many new tokens to verify; try again shortly")
+		return e.caller.clone(), e.err
+	}
+	addr := clientAddressFrom(ctx)
+	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
+		if e, ok := o.cache.get(key); ok {
+			return e.caller, e.err
 		}
 		// The call is shared by everyone waiting for this token, so one
 		// caller going away must not cancel it for the others.
-		c, until, err := o.ask(context.WithoutCancel(ctx), token)
-		if err == nil || errors.Is(err, ErrInvalidToken) {
-			o.cache.put(key, c, err, until)
-		}
-		return c, err
+		return o.check(context.WithoutCancel(ctx), key, token, addr)
 	})
 	if err != nil {
 		return nil, err
@@ -96,6 +101,54 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 	// Each request gets its own copy: a tool that changes its Caller must
 	// not change what later requests with the same token see.
 	return v.(*Caller).clone(), nil
+}
+
+// check asks Clerk about a token that is not in the cache, if the budget
+// allows, and caches the answer.
+func (o *opaqueVerifier) check(ctx context.Context, key [32]byte, token, addr string) (*Caller, error) {
+	known := o.known.has(key)
+	allowed := false
+	if known {
+		allowed = o.budget.allowKnown()
+	} else {
+		allowed = o.budget.allowNew(addr)
+	}
+	if !allowed {
+		o.logs.Log(o.logger, slog.LevelWarn, "too many new opaque tokens to verify; refusing some until the rate falls")
+		return nil, unavailable("too many new tokens to verify; try again shortly")
+	}
+	c, until, err := o.ask(ctx, token)
+	o.remember(key, c, until, err)
+	if errors.Is(err, ErrInvalidToken) && !known {
+		o.budget.penalize(addr)
+	}
+	return c, err
+}
+
+// remember caches a definite answer from Clerk.
+func (o *opaqueVerifier) remember(key [32]byte, c *Caller, until time.Time, err error) {
+	switch {
+	case err == nil:
+		o.cache.put(key, c, nil, until)
+		o.known.add(key, c.ExpiresAt)
+	case errors.Is(err, ErrInvalidToken):
+		o.cache.put(key, nil, err, until)
+		o.known.forget(key)
+	}
+}
+
+// refreshInBackground checks a cached token again before its entry lapses,
+// from the reserve budget. Requests keep being served from the cache
+// meanwhile; an answer of "revoked" takes effect as soon as it arrives.
+func (o *opaqueVerifier) refreshInBackground(key [32]byte, token string) {
+	o.group.DoChan("refresh:"+string(key[:]), func() (any, error) {
+		if !o.budget.allowKnown() {
+			return nil, nil // the entry lapses; the next request checks it
+		}
+		c, until, err := o.ask(context.Background(), token)
+		o.remember(key, c, until, err)
+		return nil, nil
+	})
 }
 
 type verifyParams struct {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -261,6 +262,18 @@ func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// waitFor polls cond until it holds, failing the test after ten seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestOpaqueCache(t *testing.T) {
 	ctx := context.Background()
 
@@ -325,6 +338,8 @@ func TestOpaqueCache(t *testing.T) {
 	})
 
 	t.Run("ttl", func(t *testing.T) {
+		// A token nobody uses for longer than the cache TTL is asked
+		// about again: its revocation is seen.
 		fake := clerkfake.New(t)
 		clock := newTestClock()
 		v := newTestVerifier(t, fake, func(c *Config) { c.Now = clock.Now })
@@ -332,21 +347,57 @@ func TestOpaqueCache(t *testing.T) {
 		if _, err := v.Verify(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
-		clock.Advance(MaxOpaqueCacheTTL - time.Second)
+		clock.Advance(MaxOpaqueCacheTTL - refreshAhead - time.Second)
+		fake.Revoke(tok)
 		if _, err := v.Verify(ctx, tok); err != nil {
-			t.Fatal(err)
+			t.Fatalf("within the cache TTL: %v (the cached answer stands)", err)
 		}
 		if n := fake.Calls("verify"); n != 1 {
 			t.Fatalf("verify calls = %d, want 1 within the cache TTL", n)
 		}
-		clock.Advance(2 * time.Second)
-		fake.Revoke(tok)
+		clock.Advance(refreshAhead + 2*time.Second)
 		if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrInvalidToken) {
 			t.Errorf("after the cache TTL, a revoked token: err = %v, want ErrInvalidToken", err)
 		}
 		if n := fake.Calls("verify"); n != 2 {
 			t.Errorf("verify calls = %d, want 2 after the cache TTL", n)
 		}
+	})
+
+	t.Run("refreshed before it lapses", func(t *testing.T) {
+		// A token in use is checked again in the background shortly
+		// before its entry lapses: its user never waits, and a revocation
+		// takes effect at that check.
+		fake := clerkfake.New(t)
+		clock := newTestClock()
+		v := newTestVerifier(t, fake, func(c *Config) { c.Now = clock.Now })
+		tok := fake.IssueOpaque(clerkfake.TokenOptions{})
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(MaxOpaqueCacheTTL - refreshAhead/2)
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatalf("in the refresh window: %v, want the cached answer", err)
+		}
+		waitFor(t, "the background refresh", func() bool { return fake.Calls("verify") == 2 })
+		waitFor(t, "the refreshed entry", func() bool {
+			e, ok := v.opaque.cache.get(sha256.Sum256([]byte(tok)))
+			return ok && e.until.After(clock.Now().Add(refreshAhead))
+		})
+		clock.Advance(refreshAhead) // past the first entry's end
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatalf("after the first entry would have lapsed: %v", err)
+		}
+		if n := fake.Calls("verify"); n != 2 {
+			t.Errorf("verify calls = %d, want 2 (served from the refreshed entry)", n)
+		}
+		fake.Revoke(tok)
+		clock.Advance(MaxOpaqueCacheTTL - refreshAhead - time.Second)
+		_, _ = v.Verify(ctx, tok) // starts the next background check
+		waitFor(t, "the revocation to be seen", func() bool {
+			_, err := v.Verify(ctx, tok)
+			return errors.Is(err, ErrInvalidToken)
+		})
 	})
 
 	t.Run("never past expiry", func(t *testing.T) {
@@ -416,6 +467,8 @@ func TestJWKS(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("rotation", func(t *testing.T) {
+		// A token signed with a key published since the last fetch waits
+		// for a fetch and is accepted: never a 401 for a valid token.
 		fake := clerkfake.New(t)
 		clock := newTestClock()
 		v := newTestVerifier(t, fake, func(c *Config) { c.Now = clock.Now; c.JWKSRefetchInterval = time.Second })
@@ -425,17 +478,8 @@ func TestJWKS(t *testing.T) {
 		if err := fake.RotateKey(false); err != nil {
 			t.Fatal(err)
 		}
-		rotated := issueJWT(t, fake, clerkfake.TokenOptions{})
-		// Within the refetch interval the new key is not fetched.
-		if _, err := v.Verify(ctx, rotated); !errors.Is(err, ErrInvalidToken) {
-			t.Fatalf("new key within the refetch interval: err = %v, want ErrInvalidToken", err)
-		}
-		if n := fake.Calls("jwks"); n != 1 {
-			t.Fatalf("jwks calls = %d, want 1", n)
-		}
-		clock.Advance(2 * time.Second)
-		if _, err := v.Verify(ctx, rotated); err != nil {
-			t.Fatalf("new key after the refetch interval: %v", err)
+		if _, err := v.Verify(ctx, issueJWT(t, fake, clerkfake.TokenOptions{})); err != nil {
+			t.Fatalf("new key right after the rotation: %v", err)
 		}
 		if n := fake.Calls("jwks"); n != 2 {
 			t.Errorf("jwks calls = %d, want 2", n)
@@ -458,8 +502,14 @@ func TestJWKS(t *testing.T) {
 	})
 
 	t.Run("burst of unknown kids", func(t *testing.T) {
+		// Concurrent made-up kids share one fetch; one after another,
+		// each waits for the next fetch the budget allows.
 		fake := clerkfake.New(t)
-		v := newTestVerifier(t, fake, nil)
+		const interval = 20 * time.Millisecond
+		v := newTestVerifier(t, fake, func(c *Config) { c.JWKSRefetchInterval = interval })
+		if _, err := v.Verify(ctx, issueJWT(t, fake, clerkfake.TokenOptions{})); err != nil {
+			t.Fatal(err)
+		}
 		toks := make([]string, 50)
 		for i := range toks {
 			toks[i] = issueJWT(t, fake, clerkfake.TokenOptions{KeyID: fmt.Sprintf("ins_madeup%02d", i)})
@@ -476,20 +526,25 @@ func TestJWKS(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
+		if n := fake.Calls("jwks"); n != 2 {
+			t.Errorf("25 concurrent made-up kids caused %d jwks calls after the first, want 1", n-1)
+		}
+		began := time.Now()
 		for _, tok := range toks[25:] {
 			_, err := v.Verify(ctx, tok)
 			errs <- err
 		}
+		elapsed := time.Since(began)
 		close(errs)
 		for err := range errs {
 			if !errors.Is(err, ErrInvalidToken) {
 				t.Errorf("made-up kid: err = %v, want ErrInvalidToken", err)
 			}
 		}
-		if n := fake.Calls("jwks"); n < 1 || n > 2 {
-			t.Errorf("50 made-up kids caused %d jwks calls, want 1 or 2", n)
+		// The bound: a burst, then one fetch per interval.
+		if n, most := fake.Calls("jwks")-2, jwksRefetchBurst+int(elapsed/interval)+1; n > most {
+			t.Errorf("25 made-up kids in %v caused %d jwks calls, want at most %d", elapsed, n, most)
 		}
-		// Tokens with the real key still verify, from the cache.
 		if _, err := v.Verify(ctx, issueJWT(t, fake, clerkfake.TokenOptions{})); err != nil {
 			t.Errorf("valid JWT after the burst: %v", err)
 		}
@@ -517,8 +572,9 @@ func TestJWKS(t *testing.T) {
 		if _, err := v.Verify(ctx, tok); err != nil {
 			t.Errorf("stale key while JWKS is down: %v", err)
 		}
-		if n := fake.Calls("jwks"); n != 2 {
-			t.Errorf("jwks calls = %d, want 2 (stale keys are refreshed)", n)
+		waitFor(t, "the refresh of stale keys", func() bool { return fake.Calls("jwks") == 2 })
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Errorf("stale key after a failed refresh: %v", err)
 		}
 	})
 }

@@ -1,0 +1,128 @@
+package clerkauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
+)
+
+// Requests that arrive while the signing keys are first being fetched wait
+// for that fetch: all are accepted, one fetch is made.
+func TestJWKSColdStart(t *testing.T) {
+	fake := clerkfake.New(t)
+	v := newTestVerifier(t, fake, func(c *Config) {
+		c.HTTPClient = &http.Client{Transport: slowTransport{delay: 200 * time.Millisecond}}
+	})
+	tok := issueJWT(t, fake, clerkfake.TokenOptions{})
+	v.Warm() // as the server does at start; requests arrive during the fetch
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 16 {
+		wg.Go(func() {
+			<-start
+			if _, err := v.Verify(context.Background(), tok); err != nil {
+				t.Errorf("caller %d during the first key fetch: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := fake.Calls("jwks"); n != 1 {
+		t.Errorf("16 first callers made %d jwks calls, want 1", n)
+	}
+}
+
+// When the first fetch fails, the callers waiting for it get ErrUnavailable
+// (503), never ErrInvalidToken (a final-looking 401).
+func TestJWKSColdStartClerkDown(t *testing.T) {
+	fake := clerkfake.New(t)
+	fake.SetFault(clerkfake.MetadataDown)
+	v := newTestVerifier(t, fake, func(c *Config) {
+		c.HTTPClient = &http.Client{Transport: slowTransport{delay: 100 * time.Millisecond}}
+	})
+	tok := issueJWT(t, fake, clerkfake.TokenOptions{})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrUnavailable) {
+				t.Errorf("caller %d with Clerk down: %v, want ErrUnavailable", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if v.Ready() {
+		t.Errorf("Ready with no keys loaded")
+	}
+	fake.SetFault(clerkfake.NoFault)
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Errorf("after Clerk came back: %v", err)
+	}
+	if !v.Ready() {
+		t.Errorf("not Ready after the keys loaded")
+	}
+}
+
+// After a rotation a token signed with the new key is accepted even while
+// others spend the refetch budget with made-up key ids, and fetches stay
+// within the budget.
+func TestJWKSRotationDuringMadeUpKids(t *testing.T) {
+	fake := clerkfake.New(t)
+	const interval = 100 * time.Millisecond
+	v := newTestVerifier(t, fake, func(c *Config) { c.JWKSRefetchInterval = interval })
+	if _, err := v.Verify(context.Background(), issueJWT(t, fake, clerkfake.TokenOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var madeUp atomic.Int64
+	began := time.Now()
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				tok := issueJWT(t, fake, clerkfake.TokenOptions{KeyID: fmt.Sprintf("ins_random%d_%d", g, i)})
+				if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrInvalidToken) {
+					t.Errorf("made-up kid: %v, want ErrInvalidToken", err)
+				}
+				madeUp.Add(1)
+			}
+		})
+	}
+	time.Sleep(3 * interval) // the burst is spent by now
+	if err := fake.RotateKey(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), issueJWT(t, fake, clerkfake.TokenOptions{})); err != nil {
+		t.Errorf("a token signed with the new key during the made-up kids: %v", err)
+	}
+	close(stop)
+	wg.Wait()
+	elapsed := time.Since(began)
+	if n, most := fake.Calls("jwks")-1, jwksRefetchBurst+int(elapsed/interval)+1; n > most {
+		t.Errorf("%d made-up kids in %v caused %d jwks fetches, want at most %d", madeUp.Load(), elapsed, n, most)
+	}
+}
+
+// A caller that gives up while waiting for the keys gets ErrUnavailable.
+func TestJWKSWaitHonoursContext(t *testing.T) {
+	fake := clerkfake.New(t)
+	v := newTestVerifier(t, fake, func(c *Config) {
+		c.HTTPClient = &http.Client{Transport: slowTransport{delay: time.Second}}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := v.Verify(ctx, issueJWT(t, fake, clerkfake.TokenOptions{})); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("gave up waiting for the keys: %v, want ErrUnavailable", err)
+	}
+}

@@ -1,0 +1,157 @@
+package mcpserver
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkauth"
+)
+
+// userLimits bounds what one user (one Clerk user id, whatever token or
+// client) can hold open: Streamable HTTP sessions, which live until they go
+// idle, and long-lived streams (SSE sessions, standalone GET streams), which
+// hold a connection each. Past a bound the request gets 429 with
+// Retry-After, and what the user already has keeps working.
+type userLimits struct {
+	limits Limits
+	server *mcp.Server
+
+	mu       sync.Mutex
+	sessions map[string]*userSessions // by user id
+	streams  map[string]int           // open streams by user id
+}
+
+type userSessions struct {
+	ids     map[string]bool // session ids this user opened
+	opening int             // initialize requests in flight
+}
+
+func newUserLimits(l Limits, server *mcp.Server) *userLimits {
+	return &userLimits{limits: l.withDefaults(), server: server, sessions: make(map[string]*userSessions), streams: make(map[string]int)}
+}
+
+func tooMany(w http.ResponseWriter, what string, limit int, env string) {
+	w.Header().Set("Retry-After", "30")
+	clerkauth.WriteJSONError(w, http.StatusTooManyRequests, "too_many_"+what,
+		"this user already has "+strconv.Itoa(limit)+" open "+what+"; close one or wait for an idle one to expire (the server's "+env+" sets the limit)")
+}
+
+// wrapStreamable bounds sessions and standalone streams on /mcp.
+func (u *userLimits) wrapStreamable(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, ok := clerkauth.CallerFrom(r.Context(), nil)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		switch {
+		case r.Method == http.MethodGet:
+			if !u.openStream(caller.UserID) {
+				tooMany(w, "streams", u.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
+				return
+			}
+			defer u.closeStream(caller.UserID)
+			next.ServeHTTP(w, r)
+		case r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == "":
+			// This request may open a session.
+			if !u.reserveSession(caller.UserID) {
+				tooMany(w, "sessions", u.limits.MaxSessionsPerUser, "MAX_SESSIONS_PER_USER")
+				return
+			}
+			next.ServeHTTP(w, r)
+			u.settleSession(caller.UserID, w.Header().Get("Mcp-Session-Id"))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// wrapSSE bounds the SSE streams (each one an SSE session) of a user.
+func (u *userLimits) wrapSSE(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, ok := clerkauth.CallerFrom(r.Context(), nil)
+		if !ok || r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !u.openStream(caller.UserID) {
+			tooMany(w, "streams", u.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
+			return
+		}
+		defer u.closeStream(caller.UserID)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (u *userLimits) openStream(user string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.streams[user] >= u.limits.MaxStreamsPerUser {
+		return false
+	}
+	u.streams[user]++
+	return true
+}
+
+func (u *userLimits) closeStream(user string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.streams[user]--; u.streams[user] <= 0 {
+		delete(u.streams, user)
+	}
+}
+
+// reserveSession holds a place for a session the user is opening, if the
+// user is below the bound. Sessions that ended (closed, or idle past
+// SessionIdleTimeout) are forgotten first.
+func (u *userLimits) reserveSession(user string) bool {
+	u.mu.Lock()
+	us := u.sessions[user]
+	if us == nil {
+		us = &userSessions{ids: make(map[string]bool)}
+		u.sessions[user] = us
+	}
+	if len(us.ids)+us.opening >= u.limits.MaxSessionsPerUser {
+		u.mu.Unlock()
+		live := u.liveSessions()
+		u.mu.Lock()
+		for id := range us.ids {
+			if !live[id] {
+				delete(us.ids, id)
+			}
+		}
+		if len(us.ids)+us.opening >= u.limits.MaxSessionsPerUser {
+			u.mu.Unlock()
+			return false
+		}
+	}
+	us.opening++
+	u.mu.Unlock()
+	return true
+}
+
+// settleSession records the session a reserved request opened, if any.
+func (u *userLimits) settleSession(user, id string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	us := u.sessions[user]
+	us.opening--
+	if id != "" {
+		us.ids[id] = true
+	}
+	if len(us.ids) == 0 && us.opening == 0 {
+		delete(u.sessions, user)
+	}
+}
+
+// liveSessions lists the ids of the sessions the MCP server still has.
+func (u *userLimits) liveSessions() map[string]bool {
+	live := make(map[string]bool)
+	for ss := range u.server.Sessions() {
+		live[ss.ID()] = true
+	}
+	return live
+}
