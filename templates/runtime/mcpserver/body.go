@@ -11,19 +11,14 @@ import (
 	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkauth"
 )
 
-// Bounds on a request body sent to a transport.
-const (
-	// MaxBodyBytes is the largest JSON-RPC message accepted.
-	MaxBodyBytes = 8 << 20
-	// BodyTimeout is how long a client may take to send its body.
-	BodyTimeout = 30 * time.Second
-)
+// MaxBodyBytes is the largest JSON-RPC message a transport accepts.
+const MaxBodyBytes = 8 << 20
 
 // readBody reads the body of an authenticated request to the end before the
-// transport sees it, within BodyTimeout and MaxBodyBytes: a client with a
-// valid token still cannot hold a connection and a goroutine by trickling
-// its body, nor make the server buffer without end.
-func readBody(next http.Handler) http.Handler {
+// transport sees it, within timeout and MaxBodyBytes: a client with a valid
+// token still cannot hold a connection and a goroutine by trickling its
+// body, nor make the server buffer without end.
+func readBody(timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			next.ServeHTTP(w, r)
@@ -35,7 +30,7 @@ func readBody(next http.Handler) http.Handler {
 			return
 		}
 		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Now().Add(BodyTimeout))
+		_ = rc.SetReadDeadline(time.Now().Add(timeout))
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/clerk/clerk-sdk-go/v2"
@@ -53,8 +54,26 @@ func TestGetClerkUserDataUnknownUser(t *testing.T) {
 	fake := clerkfake.New(t)
 	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
 	ctx := clerkauth.WithCaller(context.Background(), &clerkauth.Caller{UserID: "user_missing"})
-	if _, _, err := handler(ctx, &mcp.CallToolRequest{}, GetClerkUserDataInput{}); err == nil {
+	_, _, err := handler(ctx, &mcp.CallToolRequest{}, GetClerkUserDataInput{})
+	if err == nil {
 		t.Fatal("want an error for a user Clerk does not know")
+	}
+	if strings.Contains(err.Error(), "resource_not_found") || strings.Contains(err.Error(), "not found") {
+		t.Errorf("error %q passes Clerk's own error text to the client", err)
+	}
+}
+
+func TestGetClerkUserDataClerkDown(t *testing.T) {
+	fake := clerkfake.New(t)
+	fake.SetFault(clerkfake.BackendDown)
+	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
+	ctx := clerkauth.WithCaller(context.Background(), &clerkauth.Caller{UserID: clerkfake.DefaultUserID})
+	_, _, err := handler(ctx, &mcp.CallToolRequest{}, GetClerkUserDataInput{})
+	if err == nil {
+		t.Fatal("want an error while Clerk is down")
+	}
+	if strings.Contains(err.Error(), "temporarily unavailable") || strings.Contains(err.Error(), "service_unavailable") {
+		t.Errorf("error %q passes Clerk's own error text to the client", err)
 	}
 }
 

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"net/http"
 
+	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"example.com/custom/internal/clerkauth"
@@ -28,7 +29,16 @@ func GetClerkUserData(tool *mcp.Tool, deps *Deps) mcp.ToolHandlerFor[GetClerkUse
 		}
 		u, err := deps.Users.Get(ctx, caller.UserID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("fetching Clerk user %s: %w", caller.UserID, err)
+			// Clerk's own error text stays in the server's log: the
+			// client is told what happened, not how Clerk put it.
+			if deps.Logger != nil {
+				deps.Logger.Warn("fetching the Clerk user failed", "user", caller.UserID, "err", err)
+			}
+			var apiErr *clerk.APIErrorResponse
+			if errors.As(err, &apiErr) && apiErr.HTTPStatusCode == http.StatusNotFound {
+				return nil, nil, errors.New("this Clerk user no longer exists")
+			}
+			return nil, nil, errors.New("the Clerk user could not be fetched right now; try again shortly")
 		}
 		body, err := json.Marshal(u)
 		if err != nil {

@@ -47,7 +47,7 @@ type Env struct {
 	// client.
 	TrustedProxies []netip.Prefix
 	// Limits bound what one user may hold open (MAX_SESSIONS_PER_USER,
-	// MAX_STREAMS_PER_USER, SESSION_IDLE_TIMEOUT).
+	// MAX_STREAMS_PER_USER, SESSION_IDLE_TIMEOUT, REQUEST_BODY_TIMEOUT).
 	Limits Limits
 }
 
@@ -62,6 +62,9 @@ type Limits struct {
 	// SessionIdleTimeout closes a Streamable HTTP session after this long
 	// without a request. Default 10 minutes.
 	SessionIdleTimeout time.Duration
+	// BodyTimeout bounds the time an authenticated client may take to send
+	// a request body (REQUEST_BODY_TIMEOUT). Default 30 seconds.
+	BodyTimeout time.Duration
 }
 
 // Defaults of Limits.
@@ -69,6 +72,7 @@ const (
 	DefaultMaxSessionsPerUser = 20
 	DefaultMaxStreamsPerUser  = 10
 	DefaultSessionIdleTimeout = 10 * time.Minute
+	DefaultBodyTimeout        = 30 * time.Second
 )
 
 // withDefaults fills in the zero fields of l.
@@ -81,6 +85,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.SessionIdleTimeout <= 0 {
 		l.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+	if l.BodyTimeout <= 0 {
+		l.BodyTimeout = DefaultBodyTimeout
 	}
 	return l
 }
@@ -175,12 +182,18 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 			*v.into = n
 		}
 	}
-	if raw := strings.TrimSpace(getenv("SESSION_IDLE_TIMEOUT")); raw != "" {
-		d, err := time.ParseDuration(raw)
-		if err != nil || d < time.Second {
-			errs = append(errs, fmt.Errorf("SESSION_IDLE_TIMEOUT: %q is not a duration of at least 1s, such as 10m", raw))
+	for _, v := range []struct {
+		name    string
+		into    *time.Duration
+		example string
+	}{{"SESSION_IDLE_TIMEOUT", &env.Limits.SessionIdleTimeout, "10m"}, {"REQUEST_BODY_TIMEOUT", &env.Limits.BodyTimeout, "30s"}} {
+		if raw := strings.TrimSpace(getenv(v.name)); raw != "" {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d < time.Second {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration of at least 1s, such as %s", v.name, raw, v.example))
+			}
+			*v.into = d
 		}
-		env.Limits.SessionIdleTimeout = d
 	}
 	env.Limits = env.Limits.withDefaults()
 	return env, errors.Join(errs...)

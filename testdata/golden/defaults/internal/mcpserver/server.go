@@ -144,7 +144,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			return err
 		}
 		s.mux.Handle(metaPath, route{meta})
-		s.mux.Handle(path, route{guard.wrap(middleware(metaPath).Wrap(readBody(s.endOnShutdown(transport))))})
+		s.mux.Handle(path, route{guard.wrap(middleware(metaPath).Wrap(readBody(limits.BodyTimeout, s.endOnShutdown(transport))))})
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
