@@ -241,7 +241,13 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func runServer(t *testing.T, dir string, env map[string]string) *exec.Cmd {
-	cmd := exec.Command(filepath.Join(dir, "demo-server"))
+	return runBinary(t, filepath.Join(dir, "demo-server"), env)
+}
+
+// runBinary prepares a server binary to run with env and nothing of this
+// process's Clerk settings, in an empty directory (no .env).
+func runBinary(t *testing.T, bin string, env map[string]string) *exec.Cmd {
+	cmd := exec.Command(bin)
 	cmd.Dir = t.TempDir() // no .env here
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "CLERK_") || strings.HasPrefix(kv, "PORT=") || strings.HasPrefix(kv, "PUBLIC_URL=")

@@ -64,13 +64,12 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			m.challenge(w, http.StatusUnauthorized, code, strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
 			return
 		}
-		var addr string
-		if m.ClientAddress != nil {
-			addr = m.ClientAddress(r)
+		var caller *Caller
+		if v, ok := m.Verifier.(*Verifier); ok {
+			caller, err = v.verifyFrom(r.Context(), token, clientOf{r: r, address: m.ClientAddress})
 		} else {
-			addr = ClientAddress(r, nil)
+			caller, err = m.Verifier.Verify(r.Context(), token)
 		}
-		caller, err := m.Verifier.Verify(WithClientAddress(r.Context(), addr), token)
 		switch {
 		case errors.Is(err, ErrUnavailable):
 			m.Logs.Log(m.logger(), slog.LevelWarn, "cannot verify tokens now: Clerk unavailable or too many new tokens", "err", err)

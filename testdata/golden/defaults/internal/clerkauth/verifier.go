@@ -175,9 +175,31 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // Verify checks token and returns its caller. Errors wrap ErrInvalidToken
 // or ErrUnavailable.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Caller, error) {
+	return v.verifyFrom(ctx, token, clientOf{})
+}
+
+// clientOf finds the address of the client presenting a token when it is
+// needed (an opaque token not in the cache), so that the common path pays
+// nothing for it.
+type clientOf struct {
+	r       *http.Request
+	address func(*http.Request) string
+}
+
+func (c clientOf) get(ctx context.Context) string {
+	switch {
+	case c.r != nil && c.address != nil:
+		return c.address(c.r)
+	case c.r != nil:
+		return ClientAddress(c.r, nil)
+	}
+	return clientAddressFrom(ctx)
+}
+
+func (v *Verifier) verifyFrom(ctx context.Context, token string, client clientOf) (*Caller, error) {
 	switch {
 	case strings.HasPrefix(token, OpaquePrefix):
-		return v.opaque.verify(ctx, token)
+		return v.opaque.verify(ctx, token, client)
 	case looksLikeJWT(token):
 		return v.verifyJWT(ctx, token)
 	default:

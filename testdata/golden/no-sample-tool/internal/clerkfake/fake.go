@@ -64,6 +64,7 @@ type Fake struct {
 	codes    map[string]*authCode
 	calls    map[string]int
 	fault    Fault
+	delays   map[string]time.Duration
 	format   string
 	dcrOff   bool
 	autoUser string
@@ -101,6 +102,7 @@ func StartAt(addr string) (*Fake, error) {
 		clients:   make(map[string]*oauthClient),
 		codes:     make(map[string]*authCode),
 		calls:     make(map[string]int),
+		delays:    make(map[string]time.Duration),
 		format:    FormatOpaque,
 		autoUser:  DefaultUserID,
 	}
@@ -194,11 +196,23 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func (f *Fake) count(endpoint string) Fault {
+// SetDelay makes every answer of an endpoint (named as in Calls) wait d
+// first, as a slow network or a busy Clerk would; 0 removes the delay.
+func (f *Fake) SetDelay(endpoint string, d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.delays[endpoint] = d
+}
+
+func (f *Fake) count(endpoint string) Fault {
+	f.mu.Lock()
 	f.calls[endpoint]++
-	return f.fault
+	fault, delay := f.fault, f.delays[endpoint]
+	f.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	return fault
 }
 
 func (f *Fake) routes() http.Handler {

@@ -54,10 +54,10 @@ type Env struct {
 // Limits bound the server resources one user can hold.
 type Limits struct {
 	// MaxSessionsPerUser caps the Streamable HTTP sessions one user may
-	// have open; past it, initialize gets 429. Default 20.
+	// have open; past it, initialize gets 429. Default 100.
 	MaxSessionsPerUser int
 	// MaxStreamsPerUser caps the long-lived streams (SSE sessions and
-	// standalone GET streams) one user may have open at once. Default 10.
+	// standalone GET streams) one user may have open at once. Default 20.
 	MaxStreamsPerUser int
 	// SessionIdleTimeout closes a Streamable HTTP session after this long
 	// without a request. Default 10 minutes.
@@ -69,8 +69,8 @@ type Limits struct {
 
 // Defaults of Limits.
 const (
-	DefaultMaxSessionsPerUser = 20
-	DefaultMaxStreamsPerUser  = 10
+	DefaultMaxSessionsPerUser = 100
+	DefaultMaxStreamsPerUser  = 20
 	DefaultSessionIdleTimeout = 10 * time.Minute
 	DefaultBodyTimeout        = 30 * time.Second
 )

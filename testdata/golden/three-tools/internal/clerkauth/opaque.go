@@ -75,7 +75,7 @@ func newOpaqueVerifier(b clerk.Backend, now func() time.Time, logger *slog.Logge
 	}
 }
 
-func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, error) {
+func (o *opaqueVerifier) verify(ctx context.Context, token string, client clientOf) (*Caller, error) {
 	if !WellFormedOpaqueToken(token) {
 		return nil, invalid("malformed opaque token")
 	}
@@ -86,7 +86,7 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string) (*Caller, err
 		}
 		return e.caller.clone(), e.err
 	}
-	addr := clientAddressFrom(ctx)
+	addr := client.get(ctx)
 	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
 		if e, ok := o.cache.get(key); ok {
 			return e.caller, e.err
