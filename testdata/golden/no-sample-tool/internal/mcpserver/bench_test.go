@@ -72,7 +72,10 @@ func startBenchTargets(b *testing.B) map[string]benchTarget {
 		&mcp.StreamableHTTPOptions{SessionTimeout: 30 * time.Minute, DisableLocalhostProtection: true}))
 
 	ts := httptest.NewUnstartedServer(nil)
-	env := Env{SecretKey: fake.SecretKey, Issuer: fake.URL, APIURL: fake.URL, PublicURL: "http://" + ts.Listener.Addr().String()}
+	// The benchmarks open sessions and never close them, as no client
+	// should: lift the per-user cap so that it is not what they measure.
+	env := Env{SecretKey: fake.SecretKey, Issuer: fake.URL, APIURL: fake.URL, PublicURL: "http://" + ts.Listener.Addr().String(),
+		Limits: Limits{MaxSessionsPerUser: 1 << 20}}
 	srv, err := New(Settings{Name: "bench", Version: "0", Streamable: true}, env, Options{RegisterTools: registerEcho})
 	if err != nil {
 		b.Fatal(err)
