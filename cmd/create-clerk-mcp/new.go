@@ -227,10 +227,16 @@ func run(dir, name string, args ...string) (string, error) {
 }
 
 // gitInit makes the project a git repository with a first commit, unless
-// it is inside one already. On failure it leaves no half-made repository.
+// it is inside one already or has a .git of its own (which it never
+// touches, whether git can open it or not). On failure it removes only the
+// .git it created itself.
 func (a *app) gitInit(dir string) {
 	if _, err := exec.LookPath("git"); err != nil {
 		fmt.Fprintln(a.stderr, "create-clerk-mcp: warning: git not found; skipped git init")
+		return
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(a.stderr, "create-clerk-mcp: warning: %s already has a .git, left as it is; skipped git init (commit the project yourself with git add -A && git commit)\n", dir)
 		return
 	}
 	if out, err := run(dir, "git", "rev-parse", "--is-inside-work-tree"); err == nil && strings.TrimSpace(out) == "true" {
