@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -40,6 +43,21 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// manifest-entry PATH FILE records PATH in the manifest of the
+			// current directory with the hash of FILE's content, as a
+			// crafted or corrupted manifest would.
+			"manifest-entry": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: manifest-entry PATH FILE")
+				}
+				var m map[string]any
+				ts.Check(json.Unmarshal([]byte(ts.ReadFile(".clerk-mcp-manifest.json")), &m))
+				sum := sha256.Sum256([]byte(ts.ReadFile(args[1])))
+				m["files"].(map[string]any)[args[0]] = "sha256:" + hex.EncodeToString(sum[:])
+				b, err := json.MarshalIndent(m, "", "  ")
+				ts.Check(err)
+				ts.Check(os.WriteFile(ts.MkAbs(".clerk-mcp-manifest.json"), append(b, '\n'), 0o644))
+			},
 			// exitcode N command [args...] runs command and checks its exit
 			// status is exactly N.
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
