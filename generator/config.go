@@ -402,13 +402,47 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ValidateModulePath checks a Go module path, as go mod init would accept it.
+// ValidateModulePath checks a Go module path: one go mod init accepts and
+// a project can build with. Refused besides malformed paths: a first
+// element without a dot that is a standard-library package (the module's
+// packages would be ambiguous with it) or a word the go command reserves,
+// a vendor element, and an element starting with "~".
 func ValidateModulePath(p string) error {
 	if err := module.CheckImportPath(p); err != nil {
 		return fmt.Errorf("invalid module path %q: %v (use a path such as github.com/you/myapp)", p, strings.TrimPrefix(err.Error(), "malformed import path "+strconv.Quote(p)+": "))
 	}
+	elems := strings.Split(p, "/")
+	first, last := elems[0], elems[len(elems)-1]
+	if !strings.Contains(first, ".") {
+		switch {
+		case stdTopLevel[first]:
+			return fmt.Errorf("invalid module path %q: %s is a standard-library package, so the project would not build (use a path such as example.com/you/%s)", p, first, last)
+		case goReserved[first]:
+			return fmt.Errorf("invalid module path %q: %q is reserved by the go command, so the project would not build (use a path such as example.com/you/%s)", p, first, last)
+		}
+	}
+	for _, e := range elems {
+		if e == "vendor" {
+			return fmt.Errorf("invalid module path %q: the element vendor is reserved for vendored packages, so the project would not build (use a path without it)", p)
+		}
+		if strings.HasPrefix(e, "~") {
+			return fmt.Errorf("invalid module path %q: the go command refuses directories whose name starts with ~ (use a path without it)", p)
+		}
+	}
 	return nil
 }
+
+// stdTopLevel are the first elements of the standard library's import
+// paths (go list std | cut -d/ -f1 | sort -u, Go 1.26).
+var stdTopLevel = setOf("archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto",
+	"database", "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html", "image",
+	"index", "internal", "io", "iter", "log", "maps", "math", "mime", "net", "os", "path", "plugin", "reflect",
+	"regexp", "runtime", "slices", "sort", "strconv", "strings", "structs", "sync", "syscall", "testing", "text",
+	"time", "unicode", "unique", "unsafe", "vendor", "weak")
+
+// goReserved are package patterns and module paths with a meaning of their
+// own to the go command (go help packages; toolchain module names).
+var goReserved = setOf("all", "cmd", "go", "std", "tool", "toolchain", "work")
 
 // ValidateOrigin checks an allowedOrigins entry: "*", or an origin such as
 // https://app.example.com.

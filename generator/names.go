@@ -21,8 +21,17 @@ func ValidateProjectName(name string) error {
 	if len(name) > 64 || !projectNameRE.MatchString(name) {
 		return fmt.Errorf("invalid project name %q: use lower-case letters, digits and '-', starting with a letter (such as my-mcp-server)", name)
 	}
+	if windowsReserved[name] {
+		return fmt.Errorf("invalid project name %q: it is a reserved device name on Windows, so the directory could not be made there; choose another name", name)
+	}
 	return nil
 }
+
+// windowsReserved are the device names Windows reserves, with or without
+// an extension, in any case.
+var windowsReserved = setOf("con", "prn", "aux", "nul",
+	"com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
+	"lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9")
 
 // ValidateToolName checks an MCP tool name: 1 to 64 characters of A-Z a-z
 // 0-9 _ - . starting with a letter.

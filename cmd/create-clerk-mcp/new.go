@@ -62,6 +62,11 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 		return usageError{err}
 	}
 	cfg := generator.DefaultConfig(name)
+	if !cmd.Flags().Changed("module") && (a.prompter == nil || f.yes) {
+		if err := generator.ValidateModulePath(name); err != nil {
+			return usagef("project name %q cannot be the module path: %s; pass --module, such as --module example.com/you/%s", name, strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid module path %q: ", name)), name)
+		}
+	}
 	if f.module != "" {
 		if err := generator.ValidateModulePath(f.module); err != nil {
 			return usageError{err}
