@@ -175,3 +175,21 @@ func topLevelNames(f *ast.File) []string {
 	}
 	return names
 }
+
+// CheckNewTool checks, before add-tool, that scaffolding tool t into the
+// project at root gives a project that builds. A file already at the
+// handler's path that declares the handler is kept (kept is true); one
+// that does not is refused, since skipping it would leave the generated
+// registry calling a function that does not exist.
+func CheckNewTool(root string, t Tool) (kept bool, err error) {
+	rel := ToolFile(t.Name)
+	d, err := inspect(root, rel)
+	if err != nil || d.data == nil {
+		return false, err
+	}
+	ident := ToolIdent(t.Name)
+	if declaredInPackage(root, "tools", "tools")[ident] == rel {
+		return true, nil
+	}
+	return false, fmt.Errorf("%s already exists and does not declare %s, the handler of tool %q; move that file away or choose another tool name (nothing was changed)", rel, ident, t.Name)
+}

@@ -99,3 +99,6 @@ var reservedIdents = setOf("Deps")
 // reservedFiles are file base names (lower case) in the tools package that
 // tool handler files must not take.
 var reservedFiles = setOf("deps")
+
+// ToolFile is the path of a tool's handler file in a project.
+func ToolFile(name string) string { return "tools/" + ToolFileBase(name) + ".go" }

@@ -264,7 +264,7 @@ func (e *ConflictError) Error() string {
 	for i, c := range e.Changes {
 		paths[i] = c.Path + " (" + c.Reason + ")"
 	}
-	return fmt.Sprintf("%d file(s) would be overwritten: %s", len(e.Changes), strings.Join(paths, ", "))
+	return fmt.Sprintf("%d conflicting file(s): %s", len(e.Changes), strings.Join(paths, ", "))
 }
 
 func hashOf(b []byte) string {
