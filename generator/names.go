@@ -57,8 +57,8 @@ func ToolIdent(name string) string {
 
 // ToolFileBase derives the base name (without ".go") of a tool's handler
 // file: the parts of the name in lower case joined by '_'. A name whose
-// file would be a test file or build-constrained ("x_test", "x-linux") gets
-// "_tool" appended.
+// file would be a test file or build-constrained ("x_test", "x-linux"), or
+// a device name Windows reserves ("aux", "con"), gets "_tool" appended.
 func ToolFileBase(name string) string {
 	parts := splitToolName(name)
 	for i := range parts {
@@ -66,7 +66,7 @@ func ToolFileBase(name string) string {
 	}
 	base := strings.Join(parts, "_")
 	last := parts[len(parts)-1]
-	if len(parts) > 1 && (last == "test" || knownOS[last] || knownArch[last]) {
+	if len(parts) > 1 && (last == "test" || knownOS[last] || knownArch[last]) || windowsReserved[base] {
 		base += "_tool"
 	}
 	return base

@@ -70,9 +70,11 @@ var projectDeps = []struct{ Path, Version string }{
 	{"golang.org/x/time", "v0.15.0"},
 }
 
-// projectGoVersion is the go line of a project's go.mod (go-sdk v1.8.0
-// needs 1.25).
-const projectGoVersion = "1.25.0"
+// projectGoVersion is the go line of a project's go.mod: the oldest Go
+// that builds it, which is the newest go line among its dependencies'
+// go.mod files (golang.org/x/sync v0.25.0 says go 1.26.0; go-sdk v1.8.0
+// says 1.25.0, clerk-sdk-go v2.4.2 1.19). TestProjectGoVersion checks it.
+const projectGoVersion = "1.26.0"
 
 type templateFile struct {
 	tmpl string // path in templates.Project
@@ -86,6 +88,7 @@ var projectFiles = []templateFile{
 	{"project/README.md.tmpl", "README.md", UserOwned},
 	{"project/env.example.tmpl", ".env.example", UserOwned},
 	{"project/gitignore.tmpl", ".gitignore", UserOwned},
+	{"project/gitattributes.tmpl", ".gitattributes", UserOwned},
 	{"project/tools/deps.go.tmpl", "tools/deps.go", UserOwned},
 	{"project/internal/server/server_gen.go.tmpl", "internal/server/server_gen.go", Generated},
 	{"project/internal/server/server_gen_test.go.tmpl", "internal/server/server_gen_test.go", Generated},

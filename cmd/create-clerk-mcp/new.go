@@ -96,7 +96,7 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	if len(f.scopes) > 0 {
 		cfg.Scopes = nil
 		for _, s := range f.scopes {
-			if s == "" || strings.ContainsAny(s, " \t\"\\,") {
+			if strings.Contains(s, ",") || generator.ValidateScope(s) != nil {
 				return usagef("invalid --scope %q: a scope is one word, such as profile; repeat --scope for more", s)
 			}
 			if !slices.Contains(cfg.Scopes, s) {
@@ -314,7 +314,7 @@ func (a *app) prompt(cmd *cobra.Command, cfg *generator.Config) error {
 		}
 	}
 	if !fl.Changed("scope") {
-		scopes, err := p.Input("OAuth scopes (space-separated)", strings.Join(cfg.Scopes, " "), func(string) error { return nil })
+		scopes, err := p.Input("OAuth scopes (space-separated)", strings.Join(cfg.Scopes, " "), validateScopeList)
 		if err != nil {
 			return err
 		}
@@ -328,6 +328,25 @@ func (a *app) prompt(cmd *cobra.Command, cfg *generator.Config) error {
 		if !keep {
 			cfg.Tools = []generator.Tool{}
 		}
+	}
+	return nil
+}
+
+// validateScopeList checks the answer to the scopes prompt as
+// clerk-mcp.yaml will: space-separated scopes, each valid, none twice.
+func validateScopeList(answer string) error {
+	var seen []string
+	for _, s := range strings.Fields(answer) {
+		if strings.Contains(s, ",") {
+			return fmt.Errorf("%q: separate scopes with spaces, not commas", s)
+		}
+		if err := generator.ValidateScope(s); err != nil {
+			return err
+		}
+		if slices.Contains(seen, s) {
+			return fmt.Errorf("%q is listed twice", s)
+		}
+		seen = append(seen, s)
 	}
 	return nil
 }
