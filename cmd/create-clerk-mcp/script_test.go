@@ -22,20 +22,26 @@ var realGo string
 
 func TestMain(m *testing.M) {
 	realGo, _ = exec.LookPath("go")
+	if os.Getenv("REAL_GO") == "" {
+		// testscript puts the fake go first on this process's PATH too: the
+		// end-to-end tests get the real one through it.
+		os.Setenv("REAL_GO", realGo)
+	}
 	testscript.Main(cleanupM{m}, map[string]func(){
 		"create-clerk-mcp": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 		"go":               fakeGo,
 	})
 }
 
-// fakeGo stands in for the go command in the scripts, so they run offline
+// fakeGo stands in for the go command in the scripts (FAKE_GO=1; elsewhere
+// it is the real go), so they run offline
 // and can make go mod tidy fail: `go mod tidy` writes a go.sum, or with
 // FAKE_GO_TIDY=fail fails as it does offline, or with
 // FAKE_GO_TIDY=interrupt interrupts its parent (as Ctrl-C in a terminal
 // does) and dies. Every other command runs the real go ($REAL_GO).
 func fakeGo() {
 	args := os.Args[1:]
-	if len(args) == 2 && args[0] == "mod" && args[1] == "tidy" {
+	if os.Getenv("FAKE_GO") == "1" && len(args) == 2 && args[0] == "mod" && args[1] == "tidy" {
 		switch os.Getenv("FAKE_GO_TIDY") {
 		case "fail":
 			fmt.Fprintln(os.Stderr, "go: finding module for package github.com/modelcontextprotocol/go-sdk/mcp")
@@ -90,6 +96,7 @@ func TestScript(t *testing.T) {
 				return errors.New("no go command on PATH")
 			}
 			env.Setenv("REAL_GO", realGo)
+			env.Setenv("FAKE_GO", "1")
 			env.Setenv("GOFLAGS", os.Getenv("GOFLAGS"))
 			if out, err := exec.Command(realGo, "env", "GOCACHE", "GOMODCACHE").Output(); err == nil {
 				if v := strings.Fields(string(out)); len(v) == 2 {
