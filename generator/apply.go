@@ -2,100 +2,66 @@ package generator
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
-
-// ManifestFile records the generated files of a project as last written.
-const ManifestFile = ".clerk-mcp-manifest.json"
-
-// Manifest maps each generated file to the hash of its content as written,
-// which is how a hand edit is told from a stale render.
-type Manifest struct {
-	Generator string            `json:"generator"`
-	Files     map[string]string `json:"files"`
-}
-
-// ReadManifest reads root's manifest; a missing one is empty.
-func ReadManifest(root string) (*Manifest, error) {
-	m := &Manifest{Files: map[string]string{}}
-	b, err := os.ReadFile(filepath.Join(root, ManifestFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(b, m); err != nil {
-		return nil, fmt.Errorf("%s is damaged (%v); delete it and run regenerate --force to rebuild it", ManifestFile, err)
-	}
-	if m.Files == nil {
-		m.Files = map[string]string{}
-	}
-	return m, nil
-}
-
-func (m *Manifest) encode() ([]byte, error) {
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}
 
 // Apply carries out a plan. Every new or changed file is first written to
 // a temporary file beside its target; only when all are written are they
-// renamed into place, and should a rename fail, those already renamed are
-// put back as they were. So a failure leaves the tree as it was found and
-// no file half-written. Removed generated files go last. The manifest is
-// written whenever it differs from the one on disk. A plan with conflicts
-// is refused whole.
+// moved into place (a new file never replaces one that appeared since
+// planning), and removed files are moved aside. Should any step fail,
+// everything done is undone: a failure leaves the tree as it was found, no
+// file half-written, and nothing removed that the run did not create. The
+// manifest is written whenever it differs from the one on disk. A plan
+// with conflicts is refused whole.
 func Apply(p *Plan) error {
 	if conflicts := p.Conflicts(); len(conflicts) > 0 {
 		return &ConflictError{Changes: conflicts}
 	}
 	type staged struct {
+		rel      string // for messages
 		tmp, dst string
-		old      []byte // content before, to put back; nil if the file did not exist
+		existed  bool // something was at dst; moved aside to tmp+".orig" while replacing
+		remove   bool // dst is removed rather than replaced
 	}
 	var stagedFiles []staged
 	var createdDirs []string
-	removeCreatedDirs := func() {
+	fail := func(err error) error {
+		for _, s := range stagedFiles {
+			if s.tmp != "" {
+				os.Remove(s.tmp)
+			}
+		}
 		for i := len(createdDirs) - 1; i >= 0; i-- {
 			os.Remove(createdDirs[i])
 		}
+		return err
 	}
-	stage := func(rel string, data, old []byte) error {
-		dst := filepath.Join(p.Root, filepath.FromSlash(rel))
+	stage := func(rel, dst string, data []byte, existed bool) error {
 		dirs, err := mkdirAll(filepath.Dir(dst))
 		createdDirs = append(createdDirs, dirs...)
 		if err != nil {
-			return err
+			return writeError(rel, err)
 		}
 		tmp, err := writeTemp(dst, data)
 		if err != nil {
-			return err
+			return writeError(rel, err)
 		}
-		stagedFiles = append(stagedFiles, staged{tmp, dst, old})
+		stagedFiles = append(stagedFiles, staged{rel: rel, tmp: tmp, dst: dst, existed: existed})
 		return nil
-	}
-	fail := func(err error) error {
-		for _, s := range stagedFiles {
-			os.Remove(s.tmp)
-		}
-		removeCreatedDirs()
-		return err
 	}
 
 	for _, c := range p.Changes {
-		if c.Action == Create || c.Action == Update {
-			if err := stage(c.Path, c.New, c.Old); err != nil {
+		if (c.Action == Create || c.Action == Update) && !c.Tidy {
+			dst := c.target
+			if dst == "" {
+				dst = filepath.Join(p.Root, filepath.FromSlash(c.Path))
+			}
+			if err := stage(c.Path, dst, c.New, c.Exists); err != nil {
 				return fail(err)
 			}
 		}
@@ -104,59 +70,110 @@ func Apply(p *Plan) error {
 	if err != nil {
 		return fail(err)
 	}
-	oldManifest, err := readIfExists(filepath.Join(p.Root, ManifestFile))
+	oldManifest, err := inspect(p.Root, ManifestFile)
 	if err != nil {
 		return fail(err)
 	}
-	if !bytes.Equal(manifest, oldManifest) {
-		if err := stage(ManifestFile, manifest, oldManifest); err != nil {
+	if !bytes.Equal(manifest, oldManifest.data) {
+		if err := stage(ManifestFile, filepath.Join(p.Root, ManifestFile), manifest, oldManifest.exists); err != nil {
 			return fail(err)
 		}
 	}
+	for _, c := range p.Changes {
+		if c.Action != Remove {
+			continue
+		}
+		// Checked again at the last moment: only a generated file, reached
+		// without a symlink, is removed.
+		d, err := inspect(p.Root, c.Path)
+		if err != nil || !d.exists || d.symlink != "" || d.data == nil || !isGeneratedPath(c.Path) || !hasGeneratedHeader(d.data) {
+			continue
+		}
+		dst := filepath.Join(p.Root, filepath.FromSlash(c.Path))
+		stagedFiles = append(stagedFiles, staged{rel: c.Path, tmp: dst + ".clerk-mcp-remove", dst: dst, existed: true, remove: true})
+	}
+
 	// Each existing target is first moved aside (keeping its inode and
 	// times), so that undoing puts back the very same file.
 	var done []staged
 	undo := func(err error) error {
 		for i := len(done) - 1; i >= 0; i-- {
 			d := done[i]
-			if d.old == nil {
-				os.Remove(d.dst)
-			} else {
+			switch {
+			case d.remove:
+				os.Rename(d.tmp, d.dst)
+			case d.existed:
 				os.Rename(d.tmp+".orig", d.dst)
+			default:
+				os.Remove(d.dst) // created by this run
 			}
 		}
-		stagedFiles = stagedFiles[len(done):]
+		var rest []staged
+		for _, s := range stagedFiles[len(done):] {
+			if !s.remove {
+				rest = append(rest, s)
+			}
+		}
+		stagedFiles = rest
 		return fail(err)
 	}
 	for _, s := range stagedFiles {
-		if s.old != nil {
+		switch {
+		case s.remove:
+			if err := os.Rename(s.dst, s.tmp); err != nil {
+				return undo(removeError(s.rel, err))
+			}
+		case s.existed:
 			if err := os.Rename(s.dst, s.tmp+".orig"); err != nil {
-				return undo(err)
+				return undo(writeError(s.rel, err))
 			}
-		}
-		if err := os.Rename(s.tmp, s.dst); err != nil {
-			if s.old != nil {
+			if err := os.Rename(s.tmp, s.dst); err != nil {
 				os.Rename(s.tmp+".orig", s.dst)
+				return undo(writeError(s.rel, err))
 			}
-			return undo(err)
+		default:
+			if err := createNoReplace(s.tmp, s.dst); err != nil {
+				return undo(writeError(s.rel, err))
+			}
 		}
 		done = append(done, s)
 	}
 	for _, d := range done {
-		if d.old != nil {
+		switch {
+		case d.remove:
+			os.Remove(d.tmp)
+			removeEmptyParents(p.Root, filepath.Dir(d.dst))
+		case d.existed:
 			os.Remove(d.tmp + ".orig")
 		}
 	}
-	for _, c := range p.Changes {
-		if c.Action == Remove {
-			dst := filepath.Join(p.Root, filepath.FromSlash(c.Path))
-			if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			removeEmptyParents(p.Root, filepath.Dir(dst))
-		}
-	}
 	return nil
+}
+
+// createNoReplace moves tmp to dst, failing if anything is at dst (a file
+// that appeared since planning is never replaced).
+func createNoReplace(tmp, dst string) error {
+	err := os.Link(tmp, dst)
+	if err == nil {
+		os.Remove(tmp)
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s appeared while writing", filepath.Base(dst))
+	}
+	// No hard links here (some file systems): check, then rename.
+	if _, lerr := os.Lstat(dst); lerr == nil {
+		return fmt.Errorf("%s appeared while writing", filepath.Base(dst))
+	}
+	return os.Rename(tmp, dst)
+}
+
+func writeError(rel string, err error) error {
+	return fmt.Errorf("cannot write %s (%s); nothing was changed: fix that and run the command again", rel, pathErrText(err))
+}
+
+func removeError(rel string, err error) error {
+	return fmt.Errorf("cannot remove %s (%s); nothing was changed: fix that and run the command again", rel, pathErrText(err))
 }
 
 // writeTemp writes data to a new temporary file beside dst and returns its
@@ -204,12 +221,17 @@ func mkdirAll(dir string) ([]string, error) {
 	return created, nil
 }
 
-// removeEmptyParents removes dir and its parents up to root while empty.
+// removeEmptyParents removes dir and its parents below root while empty
+// (root itself stays; root may be relative, such as ".").
 func removeEmptyParents(root, dir string) {
-	root = filepath.Clean(root)
-	for dir = filepath.Clean(dir); dir != root && strings.HasPrefix(dir, root+string(filepath.Separator)); dir = filepath.Dir(dir) {
+	for {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil || rel == "." || !filepath.IsLocal(rel) {
+			return
+		}
 		if os.Remove(dir) != nil {
 			return
 		}
+		dir = filepath.Dir(dir)
 	}
 }

@@ -110,12 +110,13 @@ func TestApplyConflictWritesNothing(t *testing.T) {
 	dir, _ := newProject(t, testConfig())
 	appendFile(t, dir, "internal/server/server_gen.go", "// mine\n")
 	removeFile(t, dir, "README.md")
-	addManifestEntry(t, dir, "internal/legacy/old_gen.go", sha256Of([]byte("old")))
-	writeFile(t, dir, "internal/legacy/old_gen.go", "old")
+	oldGen := GeneratedHeader + "\n\npackage legacy\n"
+	addManifestEntry(t, dir, "internal/legacy/old_gen.go", sha256Of([]byte(oldGen)))
+	writeFile(t, dir, "internal/legacy/old_gen.go", oldGen)
 
 	p := makePlan(t, dir, renderNew(t, testConfig(withScopes("a"), withTools("search-notes"))), PlanOptions{})
 	got := actions(p)
-	if got["internal/server/server_gen.go"] != Conflict || got["README.md"] != Create || got["tools/search_notes.go"] != Create ||
+	if got["internal/server/server_gen.go"] != Conflict || got["README.md"] != Skip || got["tools/search_notes.go"] != Create ||
 		got["internal/legacy/old_gen.go"] != Remove || got[ConfigFile] != Update {
 		t.Fatalf("unexpected plan: %v", got)
 	}
@@ -259,7 +260,7 @@ func TestApplyRootIsFile(t *testing.T) {
 
 func TestApplyRemove(t *testing.T) {
 	dir, files := newProject(t, testConfig())
-	gone := []string{"internal/legacy/deep/old_gen.go", "internal/legacy/other_gen.go", "internal/keep/old_gen.go", "top_gen.go"}
+	gone := []string{"internal/legacy/deep/old_gen.go", "internal/legacy/other_gen.go", "internal/keep/old_gen.go", "internal/top_gen.go"}
 	for _, g := range gone {
 		data := GeneratedHeader + "\n\npackage " + filepath.Base(filepath.Dir(g)) + "\n"
 		writeFile(t, dir, g, data)
@@ -307,17 +308,17 @@ func TestApplyRemove(t *testing.T) {
 func TestApplyRemovesLastFileKeepsRoot(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "proj")
-	files := []*File{{Path: "pkg/a_gen.go", Data: []byte("package pkg\n"), Tier: Generated}}
+	files := []*File{{Path: "internal/pkg/a_gen.go", Data: []byte(GeneratedHeader + "\n\npackage pkg\n"), Tier: Generated}}
 	if err := Apply(makePlan(t, root, files, PlanOptions{NewProject: true})); err != nil {
 		t.Fatal(err)
 	}
 	p := makePlan(t, root, nil, PlanOptions{})
-	checkActions(t, p, map[string]Action{"pkg/a_gen.go": Remove}, "")
+	checkActions(t, p, map[string]Action{"internal/pkg/a_gen.go": Remove}, "")
 	if err := Apply(p); err != nil {
 		t.Fatal(err)
 	}
-	if exists(root, "pkg") {
-		t.Error("pkg is empty but was not removed")
+	if exists(root, "internal") {
+		t.Error("internal is empty but was not removed")
 	}
 	if !exists(dir, "proj") {
 		t.Error("the project root was removed")
@@ -393,9 +394,9 @@ func TestReadManifest(t *testing.T) {
 	if err != nil || m == nil || m.Files == nil || len(m.Files) != 0 {
 		t.Errorf("ReadManifest of a directory without one = %+v, %v; want an empty manifest", m, err)
 	}
-	writeFile(t, dir, ManifestFile, `{"generator": "9.9.9", "files": {"a.go": "sha256:00"}}`)
+	writeFile(t, dir, ManifestFile, `{"generator": "9.9.9", "files": {"internal/a.go": "sha256:00"}}`)
 	m, err = ReadManifest(dir)
-	if err != nil || m.Generator != "9.9.9" || m.Files["a.go"] != "sha256:00" {
+	if err != nil || m.Generator != "9.9.9" || m.Files["internal/a.go"] != "sha256:00" {
 		t.Errorf("ReadManifest = %+v, %v", m, err)
 	}
 	writeFile(t, dir, ManifestFile, `[1, 2]`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"slices"
 	"strconv"
@@ -107,8 +108,17 @@ func (c *configErrors) add(line int, key, format string, args ...any) {
 func ParseConfig(file string, data []byte) (*Config, error) {
 	errs := &configErrors{file: file}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, &ConfigError{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); !errors.Is(err, io.EOF) {
+		line := 0
+		if err == nil {
+			line = second.Line
+		}
+		return nil, &ConfigError{File: file, Line: line, Msg: "a second YAML document (after a --- line) is there; clerk-mcp.yaml is one document: merge the two, or remove the second"}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, &ConfigError{File: file, Msg: "the file is empty; run create-clerk-mcp new to create a project"}
@@ -164,20 +174,10 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 				errs.add(v.Line, key, "is empty; list at least one of %s, %s", TransportStreamable, TransportSSE)
 			}
 		case "scopes":
-			cfg.Scopes = stringList(errs, key, v, func(s string) string {
-				if s == "" || strings.ContainsAny(s, " \t\"\\") {
-					return fmt.Sprintf("%q is not a scope: scopes are single words such as profile", s)
-				}
-				return ""
-			})
+			cfg.Scopes = stringList(errs, key, v, scopeProblem)
 		case "requiredScopes":
 			requiredNode = v
-			cfg.RequiredScopes = stringList(errs, key, v, func(s string) string {
-				if s == "" || strings.ContainsAny(s, " \t\"\\") {
-					return fmt.Sprintf("%q is not a scope: scopes are single words such as profile", s)
-				}
-				return ""
-			})
+			cfg.RequiredScopes = stringList(errs, key, v, scopeProblem)
 		case "publicRoutes":
 			cfg.PublicRoutes = stringList(errs, key, v, func(s string) string {
 				if err := mcpserver.CheckPublicRoute(s); err != nil {
@@ -376,6 +376,11 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%q is not a transport; use %s or %s", t, TransportStreamable, TransportSSE))
 		}
 	}
+	for _, sc := range append(slices.Clone(c.Scopes), c.RequiredScopes...) {
+		if err := ValidateScope(sc); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, r := range c.RequiredScopes {
 		if !slices.Contains(c.Scopes, r) {
 			errs = append(errs, fmt.Errorf("required scope %q is not in scopes; list it there too", r))
@@ -402,12 +407,68 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ValidateModulePath checks a Go module path, as go mod init would accept it.
+// ValidateModulePath checks a Go module path: one go mod init accepts and
+// a project can build with. Refused besides malformed paths: a first
+// element without a dot that is a standard-library package (the module's
+// packages would be ambiguous with it) or a word the go command reserves,
+// a vendor element, and an element starting with "~".
 func ValidateModulePath(p string) error {
 	if err := module.CheckImportPath(p); err != nil {
 		return fmt.Errorf("invalid module path %q: %v (use a path such as github.com/you/myapp)", p, strings.TrimPrefix(err.Error(), "malformed import path "+strconv.Quote(p)+": "))
 	}
+	elems := strings.Split(p, "/")
+	first, last := elems[0], elems[len(elems)-1]
+	if !strings.Contains(first, ".") {
+		switch {
+		case stdTopLevel[first]:
+			return fmt.Errorf("invalid module path %q: %s is a standard-library package, so the project would not build (use a path such as example.com/you/%s)", p, first, last)
+		case goReserved[first]:
+			return fmt.Errorf("invalid module path %q: %q is reserved by the go command, so the project would not build (use a path such as example.com/you/%s)", p, first, last)
+		}
+	}
+	for _, e := range elems {
+		if e == "vendor" {
+			return fmt.Errorf("invalid module path %q: the element vendor is reserved for vendored packages, so the project would not build (use a path without it)", p)
+		}
+		if strings.HasPrefix(e, "~") {
+			return fmt.Errorf("invalid module path %q: the go command refuses directories whose name starts with ~ (use a path without it)", p)
+		}
+	}
 	return nil
+}
+
+// stdTopLevel are the first elements of the standard library's import
+// paths (go list std | cut -d/ -f1 | sort -u, Go 1.26).
+var stdTopLevel = setOf("archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto",
+	"database", "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html", "image",
+	"index", "internal", "io", "iter", "log", "maps", "math", "mime", "net", "os", "path", "plugin", "reflect",
+	"regexp", "runtime", "slices", "sort", "strconv", "strings", "structs", "sync", "syscall", "testing", "text",
+	"time", "unicode", "unique", "unsafe", "vendor", "weak")
+
+// goReserved are package patterns and module paths with a meaning of their
+// own to the go command (go help packages; toolchain module names).
+var goReserved = setOf("all", "cmd", "go", "std", "tool", "toolchain", "work")
+
+// ValidateScope checks an OAuth scope: a scope-token of RFC 6749 §3.3,
+// printable ASCII other than space, '"' and '\'.
+func ValidateScope(s string) error {
+	if msg := scopeProblem(s); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func scopeProblem(s string) string {
+	ok := s != ""
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Sprintf("%q is not a scope: scopes are single words such as profile (printable ASCII, no spaces, quotes or backslashes)", s)
+	}
+	return ""
 }
 
 // ValidateOrigin checks an allowedOrigins entry: "*", or an origin such as

@@ -623,6 +623,15 @@ func TestValidateModulePath(t *testing.T) {
 		{"example.com/../x", false},
 		{`example.com\x`, false},
 		{"example.com/x\"y", false},
+
+		// Accepted by go mod init, but the project would not build.
+		{"time", false}, {"log", false}, {"context", false}, {"net", false}, {"errors", false},
+		{"math", false}, {"image", false}, {"crypto", false}, {"net/http", false}, {"crypto/notes", false},
+		{"go", false}, {"std", false}, {"cmd", false}, {"all", false}, {"tool", false}, {"work", false},
+		{"toolchain", false}, {"vendor", false}, {"example.com/vendor/x", false}, {"example.com/~me", false},
+		{"~x", false}, {"x~1", false},
+		// These build.
+		{"timekeeper", true}, {"example.com/time", true}, {"main", true}, {"x~y", true}, {"example.com/internal/x", true},
 	}
 	for _, tt := range tests {
 		err := ValidateModulePath(tt.path)

@@ -22,6 +22,15 @@ func AddToolToConfig(file string, data []byte, tool Tool) ([]byte, *Config, erro
 	if err := ValidateToolName(tool.Name); err != nil {
 		return nil, nil, err
 	}
+	// Edited with LF line endings, written back in the file's own style.
+	out, cfg, err := addToolToConfig(file, normalizeEOL(data), tool)
+	if err != nil {
+		return nil, nil, err
+	}
+	return inStyleOf(out, data), cfg, nil
+}
+
+func addToolToConfig(file string, data []byte, tool Tool) ([]byte, *Config, error) {
 	before, err := ParseConfig(file, data)
 	if err != nil {
 		return nil, nil, err

@@ -21,8 +21,17 @@ func ValidateProjectName(name string) error {
 	if len(name) > 64 || !projectNameRE.MatchString(name) {
 		return fmt.Errorf("invalid project name %q: use lower-case letters, digits and '-', starting with a letter (such as my-mcp-server)", name)
 	}
+	if windowsReserved[name] {
+		return fmt.Errorf("invalid project name %q: it is a reserved device name on Windows, so the directory could not be made there; choose another name", name)
+	}
 	return nil
 }
+
+// windowsReserved are the device names Windows reserves, with or without
+// an extension, in any case.
+var windowsReserved = setOf("con", "prn", "aux", "nul",
+	"com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
+	"lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9")
 
 // ValidateToolName checks an MCP tool name: 1 to 64 characters of A-Z a-z
 // 0-9 _ - . starting with a letter.
@@ -48,8 +57,8 @@ func ToolIdent(name string) string {
 
 // ToolFileBase derives the base name (without ".go") of a tool's handler
 // file: the parts of the name in lower case joined by '_'. A name whose
-// file would be a test file or build-constrained ("x_test", "x-linux") gets
-// "_tool" appended.
+// file would be a test file or build-constrained ("x_test", "x-linux"), or
+// a device name Windows reserves ("aux", "con"), gets "_tool" appended.
 func ToolFileBase(name string) string {
 	parts := splitToolName(name)
 	for i := range parts {
@@ -57,7 +66,7 @@ func ToolFileBase(name string) string {
 	}
 	base := strings.Join(parts, "_")
 	last := parts[len(parts)-1]
-	if len(parts) > 1 && (last == "test" || knownOS[last] || knownArch[last]) {
+	if len(parts) > 1 && (last == "test" || knownOS[last] || knownArch[last]) || windowsReserved[base] {
 		base += "_tool"
 	}
 	return base
@@ -90,3 +99,6 @@ var reservedIdents = setOf("Deps")
 // reservedFiles are file base names (lower case) in the tools package that
 // tool handler files must not take.
 var reservedFiles = setOf("deps")
+
+// ToolFile is the path of a tool's handler file in a project.
+func ToolFile(name string) string { return "tools/" + ToolFileBase(name) + ".go" }

@@ -1,13 +1,10 @@
 package generator
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -34,8 +31,16 @@ type Change struct {
 	Action Action
 	Tier   Tier
 	Old    []byte // the file on disk, if any
-	New    []byte // the rendered file; nil for Remove
+	New    []byte // the rendered file, in the line-ending style of Old; nil for Remove
 	Reason string // why, for conflicts and skips
+	// Exists says something (a file, or a symlink even to nothing) was at
+	// Path when planned: undoing a failed apply puts back exactly that.
+	Exists bool
+	// Tidy marks a file that go mod tidy writes (go.sum), not Apply.
+	Tidy bool
+	// target is the file Apply writes, when not Path under the root: the
+	// file a symlinked clerk-mcp.yaml points at.
+	target string
 }
 
 // Plan is what applying a render to a directory would do, path by path,
@@ -45,6 +50,10 @@ type Plan struct {
 	Changes []*Change
 	// Manifest is the manifest to write after applying.
 	Manifest *Manifest
+	// RecordedScaffolded says the project's manifest predates the record
+	// of scaffolded files, and the user-owned files there now were taken
+	// as scaffolded.
+	RecordedScaffolded bool
 }
 
 // PlanOptions tune planning.
@@ -56,36 +65,88 @@ type PlanOptions struct {
 	// Force turns conflicts over hand-edited generated files into updates
 	// (and removals).
 	Force bool
+	// Scaffold lists user-owned files to create when missing even if the
+	// manifest records them as scaffolded before (the handler of a tool
+	// being added).
+	Scaffold []string
 }
 
 // MakePlan compares the rendered files with the directory root and its
 // manifest. It reads but never writes.
+//
+// Files are compared ignoring line-ending style, and a file is rewritten in
+// the style it already has. Nothing is written through a symlink, except a
+// clerk-mcp.yaml that is one. A user-owned file the manifest records as
+// scaffolded stays deleted once the user deleted it (go.mod excepted: the
+// project cannot build without it); one whose handler is declared in
+// another file already is not scaffolded again.
 func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 	old, err := ReadManifest(root)
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{Root: root, Manifest: &Manifest{Generator: Version, Files: map[string]string{}}}
+	manifestOnDisk, err := inspect(root, ManifestFile)
+	if err != nil {
+		return nil, err
+	}
+	legacy := old.Scaffolded == nil
+	scaffolded := map[string]bool{}
+	for _, p := range old.Scaffolded {
+		scaffolded[p] = true
+	}
+	declared := map[string]map[string]string{} // dir -> identifier -> file
+	declaredIn := func(dir string) map[string]string {
+		if declared[dir] == nil {
+			declared[dir] = declaredInPackage(root, dir, path.Base(dir))
+		}
+		return declared[dir]
+	}
+
+	plan := &Plan{Root: root, Manifest: &Manifest{Generator: Version, Files: map[string]string{}, Scaffolded: []string{}}}
 	rendered := map[string]bool{}
 	for _, f := range files {
 		rendered[f.Path] = true
-		disk, err := readIfExists(filepath.Join(root, filepath.FromSlash(f.Path)))
+		d, err := inspect(root, f.Path)
 		if err != nil {
 			return nil, err
 		}
-		c := &Change{Path: f.Path, Tier: f.Tier, Old: disk, New: f.Data}
+		disk := d.data
+		c := &Change{Path: f.Path, Tier: f.Tier, Old: disk, New: f.Data, Exists: d.exists}
 		switch {
 		case disk == nil:
 			c.Action = Create
-		case bytes.Equal(disk, f.Data):
-			c.Action = Identical
+			if f.Tier != UserOwned || opts.NewProject {
+				break
+			}
+			if scaffolded[f.Path] && f.Path != "go.mod" && !slices.Contains(opts.Scaffold, f.Path) {
+				c.Action, c.Reason = Skip, "deleted since it was scaffolded; left deleted"
+				break
+			}
+			if len(f.Declares) > 0 {
+				decl := declaredIn(path.Dir(f.Path))
+				if other, ok := decl[f.Declares[0]]; ok {
+					c.Action, c.Reason = Skip, f.Declares[0]+" is declared in "+other+" already"
+					break
+				}
+				for _, name := range f.Declares[1:] {
+					if other, ok := decl[name]; ok {
+						c.Action, c.Reason = Conflict, other+" declares "+name+" already; rename it there, or rename the tool"
+						break
+					}
+				}
+			}
 		case opts.NewProject:
-			c.Action, c.Reason = Conflict, "exists with other content"
+			c.Action = Identical
+			if !sameText(disk, f.Data) {
+				c.Action, c.Reason = Conflict, "exists with other content"
+			}
+		case sameText(disk, f.Data):
+			c.Action = Identical
 		case f.Tier == UserOwned && f.Path == "go.mod":
 			// go.mod is the user's, but the generated code needs its
 			// dependencies: add or raise just those requirements.
 			c.Action, c.Reason = Skip, "user-owned"
-			if edited, added, err := requireDeps(disk); err != nil {
+			if edited, added, err := requireDeps(normalizeEOL(disk)); err != nil {
 				return nil, err
 			} else if len(added) > 0 {
 				c.Action, c.New, c.Reason = Update, edited, "requires "+strings.Join(added, ", ")
@@ -94,15 +155,44 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 			c.Action, c.Reason = Skip, "user-owned"
 		case f.Tier == ConfigFileTier:
 			c.Action = Update
-		case old.Files[f.Path] == hashOf(disk):
+		case old.Files[f.Path] == contentHash(disk):
 			c.Action = Update
 		case opts.Force:
 			c.Action, c.Reason = Update, "edited by hand; overwritten (--force)"
 		default:
 			c.Action, c.Reason = Conflict, "generated file edited by hand"
 		}
-		if f.Tier == Generated {
-			plan.Manifest.Files[f.Path] = hashOf(f.Data)
+		if c.Action == Update && disk != nil {
+			c.New = inStyleOf(c.New, disk)
+		}
+		if (c.Action == Create || c.Action == Update) && d.symlink != "" {
+			full := filepath.Join(root, filepath.FromSlash(f.Path))
+			switch {
+			case f.Path == ConfigFile && d.symlink == ConfigFile && disk != nil:
+				// Edit the file the user's symlink points at, keeping the link.
+				target, err := filepath.EvalSymlinks(full)
+				if err != nil {
+					return nil, fmt.Errorf("cannot follow the symlink %s (%v); fix it and try again", full, pathErrText(err))
+				}
+				c.target = target
+			case d.symlink == f.Path && disk == nil:
+				c.Action, c.Reason = Conflict, "a symlink to nothing is there; remove it, or point it at a file"
+			case d.symlink == f.Path:
+				c.Action, c.Reason = Conflict, "is a symlink; create-clerk-mcp does not write through symlinks: replace it with a file"
+			default:
+				c.Action, c.Reason = Conflict, "is reached through the symlink "+d.symlink+"; create-clerk-mcp does not write through symlinks: replace it with a directory"
+			}
+		}
+		switch f.Tier {
+		case Generated:
+			plan.Manifest.Files[f.Path] = contentHash(f.Data)
+		case UserOwned:
+			if c.Action != Conflict && (disk != nil || c.Action == Create || scaffolded[f.Path] || c.Action == Skip) {
+				plan.Manifest.Scaffolded = append(plan.Manifest.Scaffolded, f.Path)
+			}
+			if legacy && disk != nil && manifestOnDisk.data != nil && !opts.NewProject {
+				plan.RecordedScaffolded = true
+			}
 		}
 		plan.Changes = append(plan.Changes, c)
 	}
@@ -111,24 +201,38 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 			if rendered[p] {
 				continue
 			}
-			disk, err := readIfExists(filepath.Join(root, filepath.FromSlash(p)))
-			if err != nil {
-				return nil, err
-			}
-			switch {
-			case disk == nil:
-				continue
-			case hashOf(disk) == hash:
-				plan.Changes = append(plan.Changes, &Change{Path: p, Action: Remove, Tier: Generated, Old: disk})
-			case opts.Force:
-				plan.Changes = append(plan.Changes, &Change{Path: p, Action: Remove, Tier: Generated, Old: disk, Reason: "edited by hand; removed (--force)"})
-			default:
-				plan.Changes = append(plan.Changes, &Change{Path: p, Action: Conflict, Tier: Generated, Old: disk, Reason: "no longer generated, but edited by hand"})
+			if c := planRemoval(root, p, hash, opts.Force); c != nil {
+				plan.Changes = append(plan.Changes, c)
 			}
 		}
 	}
+	slices.Sort(plan.Manifest.Scaffolded)
 	slices.SortFunc(plan.Changes, func(a, b *Change) int { return strings.Compare(a.Path, b.Path) })
 	return plan, nil
+}
+
+// planRemoval plans a generated file the render no longer produces. Only
+// a file that the current rules call generated (a .go file under internal/
+// starting with the generated-code header), reached without a symlink, is
+// ever removed; anything else the manifest names is left alone.
+func planRemoval(root, p, hash string, force bool) *Change {
+	d, err := inspect(root, p)
+	switch {
+	case err != nil || !d.exists:
+		return nil
+	case d.symlink != "":
+		return &Change{Path: p, Action: Skip, Tier: Generated, Exists: true, Reason: "no longer generated, but reached through the symlink " + d.symlink + "; left alone"}
+	case d.data == nil:
+		return nil
+	case !isGeneratedPath(p) || !hasGeneratedHeader(d.data):
+		return &Change{Path: p, Action: Skip, Tier: Generated, Exists: true, Old: d.data, Reason: "no longer generated, but not a generated file (no generated-code header); left alone"}
+	case contentHash(d.data) == hash:
+		return &Change{Path: p, Action: Remove, Tier: Generated, Exists: true, Old: d.data}
+	case force:
+		return &Change{Path: p, Action: Remove, Tier: Generated, Exists: true, Old: d.data, Reason: "edited by hand; removed (--force)"}
+	default:
+		return &Change{Path: p, Action: Conflict, Tier: Generated, Exists: true, Old: d.data, Reason: "no longer generated, but edited by hand"}
+	}
 }
 
 // Conflicts returns the changes that stop the plan from being applied.
@@ -160,7 +264,7 @@ func (e *ConflictError) Error() string {
 	for i, c := range e.Changes {
 		paths[i] = c.Path + " (" + c.Reason + ")"
 	}
-	return fmt.Sprintf("%d file(s) would be overwritten: %s", len(e.Changes), strings.Join(paths, ", "))
+	return fmt.Sprintf("%d conflicting file(s): %s", len(e.Changes), strings.Join(paths, ", "))
 }
 
 func hashOf(b []byte) string {
@@ -168,20 +272,9 @@ func hashOf(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func readIfExists(p string) ([]byte, error) {
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "is a directory") {
-			return nil, fmt.Errorf("%s is a directory, but a file goes there; move it away", p)
-		}
-		return nil, err
-	}
-	return b, nil
-}
+// contentHash is the manifest's hash of a file: of its content with LF
+// line endings, so that a checkout with CRLF line endings matches.
+func contentHash(b []byte) string { return hashOf(normalizeEOL(b)) }
 
 // requireDeps adds to a go.mod the requirements of the generated code that
 // it lacks or has at an older version, editing it with x/mod/modfile. It

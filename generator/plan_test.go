@@ -320,10 +320,10 @@ func TestMakePlanReplanIdentical(t *testing.T) {
 
 func TestMakePlanSorted(t *testing.T) {
 	dir, files := newProject(t, testConfig())
-	addManifestEntry(t, dir, "a/old_gen.go", sha256Of([]byte("x")))
-	writeFile(t, dir, "a/old_gen.go", "x")
-	addManifestEntry(t, dir, "zz/old_gen.go", sha256Of([]byte("y")))
-	writeFile(t, dir, "zz/old_gen.go", "y")
+	addManifestEntry(t, dir, "internal/a/old_gen.go", sha256Of([]byte(GeneratedHeader+"\nx")))
+	writeFile(t, dir, "internal/a/old_gen.go", GeneratedHeader+"\nx")
+	addManifestEntry(t, dir, "internal/zz/old_gen.go", sha256Of([]byte(GeneratedHeader+"\ny")))
+	writeFile(t, dir, "internal/zz/old_gen.go", GeneratedHeader+"\ny")
 	p := makePlan(t, dir, files, PlanOptions{})
 	if !slices.IsSortedFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Path, b.Path) }) {
 		t.Errorf("changes are not sorted by path")
@@ -360,12 +360,30 @@ func TestMakePlanUserOwned(t *testing.T) {
 				}
 			}
 
+			// Deleted after it was scaffolded, it stays deleted (CONTRACT
+			// §1), except go.mod, without which nothing builds.
 			removeFile(t, dir, path)
 			p := makePlan(t, dir, files, PlanOptions{})
-			checkActions(t, p, map[string]Action{path: Create}, Identical)
-			if !p.Pending() {
-				t.Error("Pending() = false for a plan with a create")
+			if path == "go.mod" {
+				checkActions(t, p, map[string]Action{path: Create}, Identical)
+				if !p.Pending() {
+					t.Error("Pending() = false for a plan with a create")
+				}
+				return
 			}
+			checkActions(t, p, map[string]Action{path: Skip}, Identical)
+			if c := change(p, path); !strings.Contains(c.Reason, "deleted") {
+				t.Errorf("skip of a deleted file has reason %q", c.Reason)
+			}
+			if p.Pending() {
+				t.Error("Pending() = true: a deleted user file would come back")
+			}
+			if !slices.Contains(p.Manifest.Scaffolded, path) {
+				t.Errorf("the manifest forgets that %s was scaffolded", path)
+			}
+			// Unless asked for by name (add-tool of a tool whose handler
+			// file was deleted).
+			checkActions(t, makePlan(t, dir, files, PlanOptions{Scaffold: []string{path}}), map[string]Action{path: Create}, Identical)
 		})
 	}
 }

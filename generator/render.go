@@ -53,6 +53,10 @@ type File struct {
 	Path string // slash-separated, relative to the project root
 	Data []byte
 	Tier Tier
+	// Declares lists top-level identifiers a scaffolded Go file declares,
+	// its main one (a tool's handler) first: the file is not scaffolded
+	// when the main one is declared elsewhere in its package already.
+	Declares []string
 }
 
 // Dependency versions a project requires; the runtime packages are built
@@ -66,9 +70,11 @@ var projectDeps = []struct{ Path, Version string }{
 	{"golang.org/x/time", "v0.15.0"},
 }
 
-// projectGoVersion is the go line of a project's go.mod (go-sdk v1.8.0
-// needs 1.25).
-const projectGoVersion = "1.25.0"
+// projectGoVersion is the go line of a project's go.mod: the oldest Go
+// that builds it, which is the newest go line among its dependencies'
+// go.mod files (golang.org/x/sync v0.25.0 says go 1.26.0; go-sdk v1.8.0
+// says 1.25.0, clerk-sdk-go v2.4.2 1.19). TestProjectGoVersion checks it.
+const projectGoVersion = "1.26.0"
 
 type templateFile struct {
 	tmpl string // path in templates.Project
@@ -82,6 +88,7 @@ var projectFiles = []templateFile{
 	{"project/README.md.tmpl", "README.md", UserOwned},
 	{"project/env.example.tmpl", ".env.example", UserOwned},
 	{"project/gitignore.tmpl", ".gitignore", UserOwned},
+	{"project/gitattributes.tmpl", ".gitattributes", UserOwned},
 	{"project/tools/deps.go.tmpl", "tools/deps.go", UserOwned},
 	{"project/internal/server/server_gen.go.tmpl", "internal/server/server_gen.go", Generated},
 	{"project/internal/server/server_gen_test.go.tmpl", "internal/server/server_gen_test.go", Generated},
@@ -192,13 +199,15 @@ func Render(cfg *Config) ([]*File, error) {
 	}
 	for _, t := range data.Tools {
 		tmpls := []templateFile{{"project/tools/tool.go.tmpl", "tools/" + t.File + ".go", UserOwned}}
+		declares := [][]string{{t.Ident, t.Ident + "Input", t.Ident + "Output"}}
 		if t.Sample {
 			tmpls = []templateFile{
 				{"project/tools/get_clerk_user_data.go.tmpl", "tools/" + t.File + ".go", UserOwned},
 				{"project/tools/get_clerk_user_data_test.go.tmpl", "tools/" + t.File + "_test.go", UserOwned},
 			}
+			declares = [][]string{{t.Ident, t.Ident + "Input"}, sampleTestNames(t.Ident)}
 		}
-		for _, tf := range tmpls {
+		for i, tf := range tmpls {
 			src, err := execute(tf.tmpl, struct {
 				*TemplateData
 				Tool ToolData
@@ -209,6 +218,7 @@ func Render(cfg *Config) ([]*File, error) {
 			if err := add(tf.out, tf.tier, src); err != nil {
 				return nil, err
 			}
+			files[len(files)-1].Declares = declares[i]
 		}
 	}
 	runtimeFiles, err := renderRuntime(cfg.Module)
@@ -227,6 +237,13 @@ func Render(cfg *Config) ([]*File, error) {
 		}
 	}
 	return files, nil
+}
+
+// sampleTestNames are the identifiers the sample tool's test file
+// declares. Test function names have an underscore after "Test", which no
+// tool's identifier has, so that no tool name redeclares them.
+func sampleTestNames(ident string) []string {
+	return []string{"Test_" + ident, "Test_" + ident + "_UnknownUser", "Test_" + ident + "_NoCaller", "testDeps"}
 }
 
 func execute(name string, data any) ([]byte, error) {

@@ -33,7 +33,7 @@ func renderScenarios() map[string]*Config {
 		}),
 		"custom": testConfig(func(c *Config) {
 			c.Module = "github.com/me/custom/v2"
-			c.Scopes = []string{"notes:read", "notes:write", `a"b`}
+			c.Scopes = []string{"notes:read", "notes:write", `a'b$c`, "https://api.example.com/notes.read"}
 			c.PublicRoutes = []string{"/about", "/docs/*"}
 			c.AllowedOrigins = []string{"*", "https://app.example.com"}
 		}),

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"path"
+	"path/filepath"
+
 	"github.com/spf13/cobra"
 
 	"github.com/create-clerk-mcp/create-clerk-mcp/generator"
@@ -34,7 +38,12 @@ digits, '_', '-' or '.', starting with a letter.`,
 			if err != nil {
 				return err
 			}
-			edited, cfg, err := generator.AddToolToConfig(generator.ConfigFile, data, generator.Tool{Name: args[0], Description: description})
+			tool := generator.Tool{Name: args[0], Description: description}
+			edited, cfg, err := generator.AddToolToConfig(generator.ConfigFile, data, tool)
+			if err != nil {
+				return err
+			}
+			kept, err := generator.CheckNewTool(root, tool)
 			if err != nil {
 				return err
 			}
@@ -42,11 +51,20 @@ digits, '_', '-' or '.', starting with a letter.`,
 			if err != nil {
 				return err
 			}
-			plan, err := generator.MakePlan(root, generator.WithConfigFile(files, edited), generator.PlanOptions{})
+			// The handler is created even if a file of that name was
+			// scaffolded and deleted before: the tool is being added now.
+			plan, err := generator.MakePlan(root, generator.WithConfigFile(files, edited), generator.PlanOptions{Scaffold: []string{generator.ToolFile(tool.Name)}})
 			if err != nil {
 				return err
 			}
-			return a.finish(root, plan, dryRun, false, false)
+			if err := a.finish(root, plan, finishOptions{preview: dryRun,
+				conflictHint: "Resolve the conflicts listed first (create-clerk-mcp regenerate --force overwrites hand-edited generated files), then run add-tool again"}); err != nil {
+				return err
+			}
+			if kept {
+				fmt.Fprintf(a.stdout, "kept %s: it declares %s already\n", path.Join(filepath.ToSlash(root), generator.ToolFile(tool.Name)), generator.ToolIdent(tool.Name))
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&description, "description", "", "what the tool does, shown to MCP clients")

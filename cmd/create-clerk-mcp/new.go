@@ -7,11 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/modfile"
 
 	"github.com/create-clerk-mcp/create-clerk-mcp/generator"
 )
@@ -61,7 +64,22 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	if err := generator.ValidateProjectName(name); err != nil {
 		return usageError{err}
 	}
+	fl := cmd.Flags()
+	if fl.Changed("module") && f.module == "" {
+		return usagef("--module is empty; give a module path such as example.com/you/%s, or leave the flag out to use %s", name, name)
+	}
+	if fl.Changed("transport") && strings.TrimSpace(f.transport) == "" {
+		return usagef("--transport is empty; use streamable-http, sse or streamable-http,sse, or leave the flag out for the default")
+	}
+	if fl.Changed("dir") && f.dir == "" {
+		return usagef("--dir is empty; give a directory, or leave the flag out to use ./%s", name)
+	}
 	cfg := generator.DefaultConfig(name)
+	if !cmd.Flags().Changed("module") && (a.prompter == nil || f.yes) {
+		if err := generator.ValidateModulePath(name); err != nil {
+			return usagef("project name %q cannot be the module path: %s; pass --module, such as --module example.com/you/%s", name, strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid module path %q: ", name)), name)
+		}
+	}
 	if f.module != "" {
 		if err := generator.ValidateModulePath(f.module); err != nil {
 			return usageError{err}
@@ -78,7 +96,7 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	if len(f.scopes) > 0 {
 		cfg.Scopes = nil
 		for _, s := range f.scopes {
-			if s == "" || strings.ContainsAny(s, " \t\"\\,") {
+			if strings.Contains(s, ",") || generator.ValidateScope(s) != nil {
 				return usagef("invalid --scope %q: a scope is one word, such as profile; repeat --scope for more", s)
 			}
 			if !slices.Contains(cfg.Scopes, s) {
@@ -102,8 +120,10 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	if dir == "" {
 		dir = name
 	}
-	if err := checkTarget(dir, f.force); err != nil {
-		return err
+	targetErr := checkTarget(dir, f.force)
+	var notEmpty *notEmptyError
+	if targetErr != nil && !errors.As(targetErr, &notEmpty) {
+		return targetErr
 	}
 	files, err := generator.RenderNew(cfg)
 	if err != nil {
@@ -112,6 +132,13 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	plan, err := generator.MakePlan(dir, files, generator.PlanOptions{NewProject: true})
 	if err != nil {
 		return err
+	}
+	resume := false
+	if targetErr != nil {
+		if !resumable(dir, plan) {
+			return targetErr
+		}
+		resume = true
 	}
 	if conflicts := plan.Conflicts(); len(conflicts) > 0 {
 		return fmt.Errorf("%s: %w; move them away and try again", dir, &generator.ConflictError{Changes: conflicts})
@@ -124,19 +151,138 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	if err := generator.Apply(plan); err != nil {
 		return err
 	}
+	if resume {
+		fmt.Fprintf(a.stdout, "finishing the project an earlier create-clerk-mcp new left in %s\n", dir)
+	}
 	printPlan(a.stdout, dir, plan, false)
 
+	workspace := goWorkspace(dir)
 	if !f.skipTidy {
 		fmt.Fprintln(a.stdout, "running go mod tidy")
-		if out, err := run(dir, "go", "mod", "tidy"); err != nil {
-			fmt.Fprintf(a.stderr, "create-clerk-mcp: warning: go mod tidy failed (%v); run it in %s once the problem is fixed\n%s", err, dir, out)
+		out, interrupted, err := runTidy(dir, workspace != "")
+		again := fmt.Sprintf("run the same create-clerk-mcp new command again to finish, or run: cd %s && go mod tidy", shellQuote(dir))
+		if interrupted {
+			return fmt.Errorf("interrupted during go mod tidy; the project's files are written in %s: %s", dir, again)
+		}
+		if err != nil {
+			return fmt.Errorf("go mod tidy failed in %s (%s); the project's files are written: once that is fixed, %s", dir, lastLine(out, err), again)
 		}
 	}
 	if !f.noGit {
 		a.gitInit(dir)
 	}
-	a.nextSteps(cfg, dir, f.skipTidy)
+	a.nextSteps(cfg, dir, f.skipTidy, workspace)
 	return nil
+}
+
+// resumable reports whether dir holds what an earlier `new` with the same
+// answers left there, stopped before it finished (go mod tidy failed or
+// was interrupted): nothing conflicts, the manifest and clerk-mcp.yaml are
+// there, and nothing else is.
+func resumable(dir string, plan *generator.Plan) bool {
+	if len(plan.Conflicts()) > 0 {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(dir, generator.ManifestFile)); err != nil {
+		return false
+	}
+	known := map[string]bool{generator.ManifestFile: true, "go.sum": true, ".git": true}
+	for _, c := range plan.Changes {
+		if c.Path == generator.ConfigFile && c.Action != generator.Identical {
+			return false
+		}
+		known[strings.SplitN(c.Path, "/", 2)[0]] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !known[e.Name()] {
+			return false
+		}
+	}
+	return true
+}
+
+// runTidy runs go mod tidy in dir (outside any go.work workspace when
+// noWorkspace). It reports whether the user interrupted it (Ctrl-C reaches
+// both processes; a signal sent to this one alone is passed on).
+func runTidy(dir string, noWorkspace bool) (string, bool, error) {
+	c := exec.Command("go", "mod", "tidy")
+	c.Dir = dir
+	if noWorkspace {
+		c.Env = append(os.Environ(), "GOWORK=off")
+	}
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	if err := c.Start(); err != nil {
+		return "", false, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	interrupted := false
+	for {
+		select {
+		case s := <-sig:
+			interrupted = true
+			c.Process.Signal(s)
+		case err := <-done:
+			select {
+			case <-sig:
+				interrupted = true
+			default:
+			}
+			if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) {
+				interrupted = true
+			}
+			return out.String(), interrupted, err
+		}
+	}
+}
+
+// lastLine is the last non-empty line of a command's output, or err.
+func lastLine(out string, err error) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if l := strings.TrimSpace(lines[len(lines)-1]); l != "" {
+		return l
+	}
+	return err.Error()
+}
+
+// goWorkspace returns the go.work file that dir is inside of and that does
+// not list dir's module yet, or "".
+func goWorkspace(dir string) string {
+	if _, err := exec.LookPath("go"); err != nil {
+		return ""
+	}
+	out, err := run(dir, "go", "env", "GOWORK")
+	work := strings.TrimSpace(out)
+	if err != nil || work == "" || work == "off" || strings.Contains(work, "\n") {
+		return ""
+	}
+	data, err := os.ReadFile(work)
+	if err != nil {
+		return work
+	}
+	wf, err := modfile.ParseWork(work, data, nil)
+	if err != nil {
+		return work
+	}
+	abs, _ := filepath.Abs(dir)
+	for _, u := range wf.Use {
+		p := u.Path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(work), p)
+		}
+		if filepath.Clean(p) == abs {
+			return ""
+		}
+	}
+	return work
 }
 
 func parseTransports(list string) ([]string, error) {
@@ -168,7 +314,7 @@ func (a *app) prompt(cmd *cobra.Command, cfg *generator.Config) error {
 		}
 	}
 	if !fl.Changed("scope") {
-		scopes, err := p.Input("OAuth scopes (space-separated)", strings.Join(cfg.Scopes, " "), func(string) error { return nil })
+		scopes, err := p.Input("OAuth scopes (space-separated)", strings.Join(cfg.Scopes, " "), validateScopeList)
 		if err != nil {
 			return err
 		}
@@ -182,6 +328,25 @@ func (a *app) prompt(cmd *cobra.Command, cfg *generator.Config) error {
 		if !keep {
 			cfg.Tools = []generator.Tool{}
 		}
+	}
+	return nil
+}
+
+// validateScopeList checks the answer to the scopes prompt as
+// clerk-mcp.yaml will: space-separated scopes, each valid, none twice.
+func validateScopeList(answer string) error {
+	var seen []string
+	for _, s := range strings.Fields(answer) {
+		if strings.Contains(s, ",") {
+			return fmt.Errorf("%q: separate scopes with spaces, not commas", s)
+		}
+		if err := generator.ValidateScope(s); err != nil {
+			return err
+		}
+		if slices.Contains(seen, s) {
+			return fmt.Errorf("%q is listed twice", s)
+		}
+		seen = append(seen, s)
 	}
 	return nil
 }
@@ -206,6 +371,18 @@ func checkTarget(dir string, force bool) error {
 	if len(entries) == 0 || force {
 		return nil
 	}
+	return &notEmptyError{dir, entries}
+}
+
+// notEmptyError refuses a non-empty target directory, listing what is in
+// the way.
+type notEmptyError struct {
+	dir     string
+	entries []os.DirEntry
+}
+
+func (e *notEmptyError) Error() string {
+	dir, entries := e.dir, e.entries
 	var names []string
 	for i, e := range entries {
 		if i == 10 {
@@ -214,7 +391,7 @@ func checkTarget(dir string, force bool) error {
 		}
 		names = append(names, e.Name())
 	}
-	return fmt.Errorf("%s exists and is not empty (%s); choose another directory, or pass --force to create the project among them", dir, strings.Join(names, ", "))
+	return fmt.Sprintf("%s exists and is not empty (%s); choose another directory, or pass --force to create the project among them", dir, strings.Join(names, ", "))
 }
 
 func run(dir, name string, args ...string) (string, error) {
@@ -227,10 +404,16 @@ func run(dir, name string, args ...string) (string, error) {
 }
 
 // gitInit makes the project a git repository with a first commit, unless
-// it is inside one already. On failure it leaves no half-made repository.
+// it is inside one already or has a .git of its own (which it never
+// touches, whether git can open it or not). On failure it removes only the
+// .git it created itself.
 func (a *app) gitInit(dir string) {
 	if _, err := exec.LookPath("git"); err != nil {
 		fmt.Fprintln(a.stderr, "create-clerk-mcp: warning: git not found; skipped git init")
+		return
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(a.stderr, "create-clerk-mcp: warning: %s already has a .git, left as it is; skipped git init (commit the project yourself with git add -A && git commit)\n", dir)
 		return
 	}
 	if out, err := run(dir, "git", "rev-parse", "--is-inside-work-tree"); err == nil && strings.TrimSpace(out) == "true" {
@@ -254,12 +437,21 @@ func (a *app) gitInit(dir string) {
 	fmt.Fprintln(a.stdout, "initialized a git repository with the first commit")
 }
 
-func (a *app) nextSteps(cfg *generator.Config, dir string, skippedTidy bool) {
+func (a *app) nextSteps(cfg *generator.Config, dir string, skippedTidy bool, workspace string) {
 	w := a.stdout
 	fmt.Fprintf(w, "\nSuccess! Created %s in %s\n\nNext steps:\n", cfg.Name, dir)
-	fmt.Fprintf(w, "  cd %s\n", dir)
+	fmt.Fprintf(w, "  cd %s\n", shellQuote(dir))
 	if skippedTidy {
 		fmt.Fprintln(w, "  go mod tidy")
+	}
+	if workspace != "" {
+		rel := dir
+		if abs, err := filepath.Abs(dir); err == nil {
+			if r, err := filepath.Rel(filepath.Dir(workspace), abs); err == nil {
+				rel = "./" + filepath.ToSlash(r)
+			}
+		}
+		fmt.Fprintf(w, "  (cd %s && go work use %s)   # %s does not list this module; or build with GOWORK=off\n", shellQuote(filepath.Dir(workspace)), shellQuote(rel), workspace)
 	}
 	fmt.Fprintln(w, "  cp .env.example .env   # then set CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY (Clerk dashboard, API keys)")
 	fmt.Fprintln(w, "  go run .")
@@ -270,4 +462,12 @@ func (a *app) nextSteps(cfg *generator.Config, dir string, skippedTidy bool) {
 	}
 	fmt.Fprintf(w, "The MCP endpoint is %s. For example, in Cursor's .cursor/mcp.json:\n", endpoint)
 	fmt.Fprintf(w, "  {\"mcpServers\": {%q: {\"url\": %q}}}\n", cfg.Name, endpoint)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+:@%=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -72,7 +72,7 @@ func findProject(dir string) (string, error) {
 func loadProject(root string) (*generator.Config, []byte, error) {
 	data, err := os.ReadFile(filepath.Join(root, generator.ConfigFile))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("cannot read %s (%v); fix that and run the command again", filepath.Join(root, generator.ConfigFile), errText(err))
 	}
 	cfg, err := generator.ParseConfig(filepath.Join(root, generator.ConfigFile), data)
 	if err != nil {
@@ -83,10 +83,19 @@ func loadProject(root string) (*generator.Config, []byte, error) {
 		return cfg, data, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("cannot read %s (%v); fix that and run the command again", filepath.Join(root, "go.mod"), errText(err))
 	}
 	if mod := modfile.ModulePath(gomod); mod != "" && mod != cfg.Module {
 		return nil, nil, fmt.Errorf("%s says module %s but go.mod says %s; make them agree (renaming a module means updating its imports too)", generator.ConfigFile, cfg.Module, mod)
 	}
 	return cfg, data, nil
+}
+
+// errText is err without the path a *fs.PathError repeats.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

@@ -97,3 +97,40 @@ func TestNewDoesNotPromptForFlagsOrWithYes(t *testing.T) {
 		t.Errorf("--yes still asked %q", p.asked)
 	}
 }
+
+// TestScopePromptValidates: the scopes prompt refuses what clerk-mcp.yaml
+// would then refuse, so a prompted project regenerates.
+func TestScopePromptValidates(t *testing.T) {
+	for _, bad := range []string{`notes"read`, `a\b`, "profile,email", "profile profile", "caf\u00e9"} {
+		if err := validateScopeList(bad); err == nil {
+			t.Errorf("the scopes prompt accepts %q", bad)
+		}
+		// And what it refuses, the config refuses too (but for commas and
+		// duplicates, which the config would take as one odd scope or
+		// report as listed twice).
+		if !strings.Contains(bad, ",") && !strings.Contains(bad, " ") {
+			cfg := generator.DefaultConfig("a")
+			cfg.Scopes = []string{bad}
+			if cfg.Validate() == nil {
+				t.Errorf("the config accepts scope %q", bad)
+			}
+		}
+	}
+	for _, good := range []string{"", "profile email", "notes:read  email", "https://api.example.com/notes.read"} {
+		if err := validateScopeList(good); err != nil {
+			t.Errorf("the scopes prompt refuses %q: %v", good, err)
+		}
+	}
+
+	// Through the command: a refused answer creates nothing.
+	dir := filepath.Join(t.TempDir(), "p")
+	p := &scriptedPrompter{inputs: []string{"example.com/p", `notes"read`}, selects: [][]string{{"sse"}}, confirm: []bool{true}}
+	var errOut bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errOut, prompter: p}
+	if code := a.execute([]string{"new", "p", "--dir", dir, "--no-git", "--skip-tidy"}); code == 0 {
+		t.Fatal("new accepted a scope the config refuses")
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("new created %s after a refused answer", dir)
+	}
+}

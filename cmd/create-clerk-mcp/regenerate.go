@@ -1,7 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -39,37 +45,51 @@ A generated file edited by hand is a conflict: nothing is written unless --force
 			if err != nil {
 				return err
 			}
-			return a.finish(root, plan, dryRun || check, showDiff, check)
+			// --diff shows what would change; it writes nothing.
+			return a.finish(root, plan, finishOptions{preview: dryRun || check || showDiff, showDiff: showDiff, check: check,
+				conflictHint: "Keep your changes elsewhere (generated files are rewritten), or pass --force to overwrite hand-edited generated files"})
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&dir, "dir", "", "project directory (default: found from the current directory upwards)")
 	fl.BoolVar(&dryRun, "dry-run", false, "print the plan for every file; write nothing")
-	fl.BoolVar(&showDiff, "diff", false, "with --dry-run or --check, also print unified diffs")
+	fl.BoolVar(&showDiff, "diff", false, "print the plan with unified diffs; write nothing")
 	fl.BoolVar(&check, "check", false, "write nothing; exit 1 if anything would change")
 	fl.BoolVar(&force, "force", false, "overwrite (or remove) generated files that were edited by hand")
 	return cmd
 }
 
+type finishOptions struct {
+	preview      bool   // print the plan; write nothing
+	showDiff     bool   // with preview, print unified diffs too
+	check        bool   // with preview, anything pending is a failure
+	conflictHint string // what to do about conflicts, for this command
+}
+
 // finish prints a plan and applies it, or with preview only prints it;
-// with check, anything pending is a failure.
-func (a *app) finish(root string, plan *generator.Plan, preview, showDiff, check bool) error {
-	if preview {
-		printPlan(a.stdout, root, plan, !check)
-		if showDiff {
+// with check, anything pending is a failure. A missing go.sum, or a go.mod
+// created or changed, is made right with go mod tidy.
+func (a *app) finish(root string, plan *generator.Plan, o finishOptions) error {
+	addGoSum(root, plan)
+	if o.preview {
+		printPlan(a.stdout, root, plan, !o.check)
+		if o.showDiff {
 			printDiffs(a.stdout, plan)
 		}
-		if check && (plan.Pending() || len(plan.Conflicts()) > 0) {
+		if o.check && (plan.Pending() || len(plan.Conflicts()) > 0) {
 			return fmt.Errorf("%s is not up to date with %s; run create-clerk-mcp regenerate", root, generator.ConfigFile)
 		}
 		return nil
 	}
 	if conflicts := plan.Conflicts(); len(conflicts) > 0 {
 		printPlan(a.stdout, root, plan, false)
-		return fmt.Errorf("%w; nothing was written. Keep your changes elsewhere (generated files are rewritten), or pass --force to overwrite them", &generator.ConflictError{Changes: conflicts})
+		return fmt.Errorf("%w; nothing was written. %s", &generator.ConflictError{Changes: conflicts}, o.conflictHint)
 	}
 	if err := generator.Apply(plan); err != nil {
 		return err
+	}
+	if plan.RecordedScaffolded {
+		fmt.Fprintf(a.stdout, "note: %s now records which of your files were scaffolded (it was made before that record existed); none of your files was changed, nothing is lost\n", generator.ManifestFile)
 	}
 	if !plan.Pending() {
 		fmt.Fprintln(a.stdout, "up to date: nothing to change")
@@ -77,12 +97,46 @@ func (a *app) finish(root string, plan *generator.Plan, preview, showDiff, check
 	}
 	printPlan(a.stdout, root, plan, false)
 	for _, c := range plan.Changes {
-		if c.Path == "go.mod" && c.Action == generator.Update {
+		if (c.Path == "go.mod" || c.Path == "go.sum") && (c.Action == generator.Update || c.Action == generator.Create) {
 			fmt.Fprintln(a.stdout, "running go mod tidy")
-			if out, err := run(root, "go", "mod", "tidy"); err != nil {
-				fmt.Fprintf(a.stderr, "create-clerk-mcp: warning: go mod tidy failed (%v); run it in %s once the problem is fixed\n%s", err, root, out)
+			if out, _, err := runTidy(root, goWorkspace(root) != ""); err != nil {
+				return fmt.Errorf("go mod tidy failed%s (%s); the other changes are written: once that is fixed, run: %sgo mod tidy", inDir(root), lastLine(out, err), cdInto(root))
 			}
+			break
 		}
 	}
 	return nil
+}
+
+// addGoSum plans go.sum when it is missing: without it the project does
+// not build, and go mod tidy writes it.
+func addGoSum(root string, plan *generator.Plan) {
+	hasGoMod := false
+	for _, c := range plan.Changes {
+		hasGoMod = hasGoMod || c.Path == "go.mod"
+		if c.Path == "go.sum" {
+			return
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(root, "go.sum")); !hasGoMod || !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	plan.Changes = append(plan.Changes, &generator.Change{Path: "go.sum", Action: generator.Create, Tier: generator.UserOwned, Tidy: true, Reason: "by go mod tidy"})
+	slices.SortFunc(plan.Changes, func(a, b *generator.Change) int { return strings.Compare(a.Path, b.Path) })
+}
+
+// inDir is " in DIR", or "" for the current directory.
+func inDir(dir string) string {
+	if filepath.Clean(dir) == "." {
+		return ""
+	}
+	return " in " + dir
+}
+
+// cdInto is "cd DIR && ", or "" for the current directory.
+func cdInto(dir string) string {
+	if filepath.Clean(dir) == "." {
+		return ""
+	}
+	return "cd " + shellQuote(dir) + " && "
 }

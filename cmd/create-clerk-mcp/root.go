@@ -95,6 +95,33 @@ The project's clerk-mcp.yaml drives add-tool and regenerate.`,
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newNewCmd(a), newAddToolCmd(a), newRegenerateCmd(a), newVersionCmd(a))
+
+	// cobra's completion and help commands exit 0 for a shell or topic they
+	// do not know; those are usage errors.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = func(_ *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usagef("unknown shell %q: completion supports bash, zsh, fish and powershell (such as create-clerk-mcp completion bash)", args[0])
+				}
+				return nil
+			}
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+	}
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "help prints the help of a command (the same as COMMAND --help).",
+		RunE: func(_ *cobra.Command, args []string) error {
+			c, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 || (len(args) > 0 && c == root) {
+				return usagef("unknown help topic %q; run create-clerk-mcp --help to see the commands", strings.Join(args, " "))
+			}
+			return c.Help()
+		},
+	})
 	return root
 }
 

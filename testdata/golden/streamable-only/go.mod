@@ -1,6 +1,6 @@
 module example.com/streamonly
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/clerk/clerk-sdk-go/v2 v2.4.2

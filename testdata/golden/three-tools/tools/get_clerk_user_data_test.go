@@ -22,7 +22,7 @@ func testDeps(fake *clerkfake.Fake) *Deps {
 	}})}
 }
 
-func TestGetClerkUserData(t *testing.T) {
+func Test_GetClerkUserData(t *testing.T) {
 	fake := clerkfake.New(t)
 	fake.AddUser(clerkfake.User{ID: "user_grace", Username: "grace", FirstName: "Grace", LastName: "Hopper", Email: "grace@example.com"})
 	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
@@ -50,7 +50,7 @@ func TestGetClerkUserData(t *testing.T) {
 	}
 }
 
-func TestGetClerkUserDataUnknownUser(t *testing.T) {
+func Test_GetClerkUserData_UnknownUser(t *testing.T) {
 	fake := clerkfake.New(t)
 	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
 	ctx := clerkauth.WithCaller(context.Background(), &clerkauth.Caller{UserID: "user_missing"})
@@ -77,7 +77,7 @@ func TestGetClerkUserDataClerkDown(t *testing.T) {
 	}
 }
 
-func TestGetClerkUserDataNoCaller(t *testing.T) {
+func Test_GetClerkUserData_NoCaller(t *testing.T) {
 	fake := clerkfake.New(t)
 	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
 	if _, _, err := handler(context.Background(), &mcp.CallToolRequest{}, GetClerkUserDataInput{}); err == nil {

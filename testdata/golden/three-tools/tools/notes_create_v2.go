@@ -22,8 +22,7 @@ type NotesCreateV2Output struct {
 }
 
 // NotesCreateV2 returns the handler of the notes.create_v2 tool.
-//
-// Creates a note. Takes a title and a body.
+// Clients see it described as: Creates a note. Takes a title and a body.
 //
 // tool is the tool as clerk-mcp.yaml describes it; set more of it here if
 // you need to (a title, annotations, an input schema of your own).

@@ -22,8 +22,7 @@ type SearchNotesOutput struct {
 }
 
 // SearchNotes returns the handler of the search-notes tool.
-//
-// # Searches the signed-in user's notes
+// Clients see it described as: Searches the signed-in user's notes
 //
 // tool is the tool as clerk-mcp.yaml describes it; set more of it here if
 // you need to (a title, annotations, an input schema of your own).

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clerk/clerk-sdk-go/v2/user"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"example.com/custom/internal/clerkfake"
@@ -31,7 +30,9 @@ func startServer(t *testing.T) (*clerkfake.Fake, string) {
 		APIURL:    fake.URL,
 		PublicURL: "http://" + ts.Listener.Addr().String(),
 	}
-	srv, err := New(env, &tools.Deps{Users: user.NewClient(env.ClerkClientConfig())}, nil)
+	// The tools' dependencies are left zero: these tests test the generated
+	// wiring, not the tools (which are yours, and tested in package tools).
+	srv, err := New(env, &tools.Deps{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,9 +62,12 @@ func TestUnauthenticatedRequestsGetAChallenge(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		// A challenge naming the metadata, without an error (RFC 6750 §3.1);
+		// it may name scopes too.
 		want := `Bearer resource_metadata="` + base + `/.well-known/oauth-protected-resource` + path + `"`
-		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
-			t.Errorf("%s %s: %d %q, want 401 %q", method, path, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+		got := resp.Header.Get("WWW-Authenticate")
+		if resp.StatusCode != http.StatusUnauthorized || (got != want && !strings.HasPrefix(got, want+", ")) || strings.Contains(got, "error=") {
+			t.Errorf("%s %s: %d %q, want 401 %q", method, path, resp.StatusCode, got, want)
 		}
 
 		req, _ = http.NewRequest(method, base+path, strings.NewReader("{}"))
@@ -129,13 +133,17 @@ func connect(t *testing.T, base, path, token string) *mcp.ClientSession {
 	return cs
 }
 
+// grantAll asks for tokens carrying every scope of clerk-mcp.yaml, so that
+// they have the requiredScopes too.
+var grantAll = clerkfake.TokenOptions{Scopes: append([]string{}, Settings.Scopes...)}
+
 func TestToolsWithBothTokenFormats(t *testing.T) {
 	fake, base := startServer(t)
-	jwt, err := fake.IssueJWT(clerkfake.TokenOptions{})
+	jwt, err := fake.IssueJWT(grantAll)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens := map[string]string{"opaque": fake.IssueOpaque(clerkfake.TokenOptions{}), "jwt": jwt}
+	tokens := map[string]string{"opaque": fake.IssueOpaque(grantAll), "jwt": jwt}
 	for _, path := range transports {
 		for format, token := range tokens {
 			cs := connect(t, base, path, token)
@@ -150,14 +158,6 @@ func TestToolsWithBothTokenFormats(t *testing.T) {
 			slices.Sort(names)
 			if want := []string{"get-clerk-user-data"}; !slices.Equal(names, sortedCopy(want)) {
 				t.Errorf("%s, %s token: tools %v, want %v", path, format, names, want)
-			}
-			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "get-clerk-user-data"})
-			if err != nil || res.IsError {
-				t.Fatalf("%s, %s token: calling get-clerk-user-data: %v %+v", path, format, err, res)
-			}
-			text := res.Content[0].(*mcp.TextContent).Text
-			if !strings.Contains(text, clerkfake.DefaultUserID) {
-				t.Errorf("%s, %s token: got %s, want the user %s", path, format, text, clerkfake.DefaultUserID)
 			}
 		}
 	}
