@@ -27,17 +27,24 @@ func newResultCache(now func() time.Time) *resultCache {
 }
 
 func (c *resultCache) get(key [32]byte) (cacheEntry, bool) {
+	e, _, ok := c.lookup(key, 0)
+	return e, ok
+}
+
+// lookup is get that also reports whether the entry ends within ahead.
+func (c *resultCache) lookup(key [32]byte, ahead time.Duration) (e cacheEntry, endsSoon, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
+	e, ok = c.entries[key]
 	if !ok {
-		return cacheEntry{}, false
+		return cacheEntry{}, false, false
 	}
-	if !c.now().Before(e.until) {
+	now := c.now()
+	if !now.Before(e.until) {
 		delete(c.entries, key)
-		return cacheEntry{}, false
+		return cacheEntry{}, false, false
 	}
-	return e, true
+	return e, !now.Add(ahead).Before(e.until), true
 }
 
 func (c *resultCache) put(key [32]byte, caller *Caller, err error, until time.Time) {

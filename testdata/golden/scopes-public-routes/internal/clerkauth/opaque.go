@@ -80,8 +80,8 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string, client client
 		return nil, invalid("malformed opaque token")
 	}
 	key := sha256.Sum256([]byte(token))
-	if e, ok := o.cache.get(key); ok {
-		if e.err == nil && !o.now().Before(e.until.Add(-refreshAhead)) {
+	if e, endsSoon, ok := o.cache.lookup(key, refreshAhead); ok {
+		if endsSoon && e.err == nil {
 			o.refreshInBackground(key, token)
 		}
 		return e.caller.clone(), e.err
