@@ -28,6 +28,17 @@ const (
 	TransportSSE        = "sse"
 )
 
+// Session modes of the Streamable HTTP transport (clerk-mcp.yaml sessions).
+const (
+	// SessionsStateless: every POST stands alone; any replica serves any
+	// request; protocol 2026-07-28 and the older versions.
+	SessionsStateless = "stateless"
+	// SessionsStateful: Mcp-Session-Id sessions in the process, for
+	// server-to-client requests with pre-2026 clients; one replica or
+	// sticky routing.
+	SessionsStateful = "stateful"
+)
+
 // SampleToolName is the tool `new` adds unless told not to.
 const SampleToolName = "get-clerk-user-data"
 
@@ -36,15 +47,22 @@ const SampleToolDescription = "Gets data about the Clerk user that authorized th
 
 // Config is the content of clerk-mcp.yaml.
 type Config struct {
-	Version        int
-	Name           string
-	Module         string
-	Transports     []string
-	Scopes         []string
-	RequiredScopes []string
-	PublicRoutes   []string
-	AllowedOrigins []string
-	Tools          []Tool
+	Version    int
+	Name       string
+	Module     string
+	Transports []string
+	// Sessions is SessionsStateless or SessionsStateful: how /mcp keeps
+	// (or does not keep) MCP sessions.
+	Sessions string
+	// SessionsImplied is set when the file has no sessions key (made
+	// before it existed): Sessions is then SessionsStateful, as those
+	// projects always were, and regenerate says so.
+	SessionsImplied bool
+	Scopes          []string
+	RequiredScopes  []string
+	PublicRoutes    []string
+	AllowedOrigins  []string
+	Tools           []Tool
 }
 
 // Tool is one MCP tool of the project.
@@ -63,7 +81,8 @@ func DefaultConfig(name string) *Config {
 		Version:        ConfigVersion,
 		Name:           name,
 		Module:         name,
-		Transports:     []string{TransportStreamable, TransportSSE},
+		Transports:     []string{TransportStreamable},
+		Sessions:       SessionsStateless,
 		Scopes:         []string{"profile", "email"},
 		RequiredScopes: []string{},
 		PublicRoutes:   []string{},
@@ -173,6 +192,13 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
 				errs.add(v.Line, key, "is empty; list at least one of %s, %s", TransportStreamable, TransportSSE)
 			}
+		case "sessions":
+			if s, ok := scalarString(errs, key, v); ok {
+				if s != SessionsStateless && s != SessionsStateful {
+					errs.add(v.Line, key, "%q is not a session mode; use %s (the default: any replica serves any request) or %s (server-to-client requests, one replica)", s, SessionsStateless, SessionsStateful)
+				}
+				cfg.Sessions = s
+			}
 		case "scopes":
 			cfg.Scopes = stringList(errs, key, v, scopeProblem)
 		case "requiredScopes":
@@ -195,7 +221,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 		case "tools":
 			cfg.Tools = parseTools(errs, v)
 		default:
-			errs.add(k.Line, key, "unknown key; the keys are version, name, module, transports, scopes, requiredScopes, publicRoutes, allowedOrigins and tools")
+			errs.add(k.Line, key, "unknown key; the keys are version, name, module, transports, sessions, scopes, requiredScopes, publicRoutes, allowedOrigins and tools")
 		}
 	}
 	if requiredNode != nil && requiredNode.Kind == yaml.SequenceNode {
@@ -204,6 +230,9 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 				errs.add(item.Line, fmt.Sprintf("requiredScopes[%d]", i), "%q is not in scopes; list it there too, so clients know to ask for it", item.Value)
 			}
 		}
+	}
+	if !seen["sessions"] {
+		cfg.Sessions, cfg.SessionsImplied = SessionsStateful, true
 	}
 	for _, req := range []string{"version", "name", "module", "transports"} {
 		if !seen[req] {
@@ -376,6 +405,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%q is not a transport; use %s or %s", t, TransportStreamable, TransportSSE))
 		}
 	}
+	if c.Sessions != SessionsStateless && c.Sessions != SessionsStateful {
+		errs = append(errs, fmt.Errorf("%q is not a session mode; use %s or %s", c.Sessions, SessionsStateless, SessionsStateful))
+	}
 	for _, sc := range append(slices.Clone(c.Scopes), c.RequiredScopes...) {
 		if err := ValidateScope(sc); err != nil {
 			errs = append(errs, err)
@@ -505,7 +537,11 @@ func MarshalConfig(cfg *Config) ([]byte, error) {
 		"version", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(cfg.Version)})
 	add("", "name", str(cfg.Name))
 	add("", "module", str(cfg.Module))
-	add("Transports: streamable-http serves /mcp; sse serves /sse for older clients.", "transports", list(cfg.Transports))
+	add("Transports: streamable-http serves /mcp; add sse to serve /sse for clients that predate it\n(HTTP+SSE is deprecated since MCP 2025-03-26).", "transports", list(cfg.Transports))
+	if !cfg.SessionsImplied {
+		add("Sessions on /mcp: stateless (any replica serves any request; MCP 2026-07-28 and older)\n"+
+			"or stateful (sessions in this process, for server-to-client requests; one replica or sticky routing).", "sessions", str(cfg.Sessions))
+	}
 	add("OAuth scopes advertised in the protected-resource metadata.", "scopes", list(cfg.Scopes))
 	if len(cfg.RequiredScopes) > 0 {
 		add("Scopes every token must carry (403 insufficient_scope otherwise).", "requiredScopes", list(cfg.RequiredScopes))

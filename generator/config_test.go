@@ -181,9 +181,22 @@ func TestParseConfigValid(t *testing.T) {
 			},
 		},
 	}
+	tests = append(tests, struct {
+		name string
+		yaml string
+		want *Config
+	}{
+		name: "sessions stateless",
+		yaml: lines("version: 1", "name: a", "module: a", "transports: [streamable-http]", "sessions: stateless"),
+		want: &Config{Version: 1, Name: "a", Module: "a", Transports: []string{"streamable-http"}, Sessions: SessionsStateless},
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := tt.yaml
+			if !strings.Contains(src, "sessions:") {
+				// Made before the key existed: stateful, as it always was.
+				tt.want.Sessions, tt.want.SessionsImplied = SessionsStateful, true
+			}
 			got, err := ParseConfig(ConfigFile, []byte(src))
 			if err != nil {
 				t.Fatalf("ParseConfig:\n%s\nerror: %v", src, err)
@@ -223,6 +236,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"transports is a scalar", withLines(4, "transports: streamable-http"), []want{{4, "transports", "must be a list"}}},
 		{"transports is a map", withLines(4, "transports: {sse: true}"), []want{{4, "transports", "must be a list"}}},
 		{"empty transports", withLines(4, "transports: []"), []want{{4, "transports", "empty"}}},
+		{"unknown session mode", plus("sessions: sticky"), []want{{11, "sessions", `"sticky" is not a session mode`}}},
+		{"session mode is a list", plus("sessions: [stateless]"), []want{{11, "sessions", "must be a string"}}},
 		{"unknown transport", withLines(4, "transports: [streamable-http, websocket]"), []want{{4, "transports[1]", `"websocket" is not a transport`}}},
 		{"unknown transport in a block list", withLines(4, "transports:", "  - sse", "  - http"), []want{{6, "transports[1]", `"http" is not a transport`}}},
 		{"transport is a number", withLines(4, "transports: [1]"), []want{{4, "transports[0]", "must be a string"}}},
@@ -457,8 +472,8 @@ func TestMarshalConfigLayout(t *testing.T) {
 	}
 	// Keys in the order of CONTRACT.md's example, each at the start of a line.
 	last := -1
-	for _, key := range []string{"version: 1", "name: myapp", "module: example.com/myapp", "transports: [streamable-http, sse]",
-		"scopes: [profile, email]", "publicRoutes: []", "allowedOrigins: []", "tools:"} {
+	for _, key := range []string{"version: 1", "name: myapp", "module: example.com/myapp", "transports: [streamable-http]",
+		"sessions: stateless", "scopes: [profile, email]", "publicRoutes: []", "allowedOrigins: []", "tools:"} {
 		i := strings.Index(text, "\n"+key+"\n")
 		if i < 0 {
 			t.Errorf("no line %q in:\n%s", key, text)
@@ -490,7 +505,8 @@ func TestDefaultConfig(t *testing.T) {
 	cfg := DefaultConfig("myapp")
 	want := &Config{
 		Version: ConfigVersion, Name: "myapp", Module: "myapp",
-		Transports:     []string{"streamable-http", "sse"},
+		Transports:     []string{"streamable-http"},
+		Sessions:       "stateless",
 		Scopes:         []string{"profile", "email"},
 		PublicRoutes:   []string{},
 		AllowedOrigins: []string{},
@@ -502,7 +518,7 @@ func TestDefaultConfig(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("DefaultConfig does not validate: %v", err)
 	}
-	if !cfg.HasTransport(TransportSSE) || !cfg.HasTransport(TransportStreamable) || cfg.HasTransport("websocket") {
+	if cfg.HasTransport(TransportSSE) || !cfg.HasTransport(TransportStreamable) || cfg.HasTransport("websocket") {
 		t.Errorf("HasTransport is wrong for %v", cfg.Transports)
 	}
 }

@@ -22,8 +22,11 @@ func goldenScenarios() map[string]*Config {
 
 	defaults := withModule(DefaultConfig("myapp"))
 
-	streamable := withModule(DefaultConfig("streamonly"))
-	streamable.Transports = []string{TransportStreamable}
+	// A project as a pre-2026 client needs it: sessions in the process,
+	// and the legacy SSE transport beside Streamable HTTP.
+	stateful := withModule(DefaultConfig("statefulsse"))
+	stateful.Transports = []string{TransportStreamable, TransportSSE}
+	stateful.Sessions = SessionsStateful
 
 	noSample := withModule(DefaultConfig("nosample"))
 	noSample.Tools = []Tool{}
@@ -42,7 +45,7 @@ func goldenScenarios() map[string]*Config {
 
 	return map[string]*Config{
 		"defaults":             defaults,
-		"streamable-only":      streamable,
+		"stateful-sse":         stateful,
 		"no-sample-tool":       noSample,
 		"scopes-public-routes": custom,
 		"three-tools":          three,

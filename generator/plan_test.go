@@ -433,7 +433,7 @@ func TestMakePlanStaleGenerated(t *testing.T) {
 		skips   []string // user-owned files the change would have rendered otherwise
 	}{
 		{"other scopes", testConfig(withScopes("notes:read")), []string{"internal/server/server_gen.go"}, nil},
-		{"one transport", testConfig(func(c *Config) { c.Transports = []string{TransportStreamable} }),
+		{"another transport", testConfig(func(c *Config) { c.Transports = []string{TransportStreamable, TransportSSE} }),
 			[]string{"internal/server/server_gen.go", "internal/server/server_gen_test.go"}, []string{"README.md"}},
 		{"public routes", testConfig(func(c *Config) { c.PublicRoutes = []string{"/about"} }), []string{"internal/server/server_gen.go"}, nil},
 	}

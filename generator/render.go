@@ -108,6 +108,7 @@ type TemplateData struct {
 	Config           *Config
 	Name, Module     string
 	Streamable, SSE  bool
+	Stateless        bool
 	Tools            []ToolData
 	HasSample        bool
 	GeneratorVersion string
@@ -119,6 +120,7 @@ func newTemplateData(cfg *Config) *TemplateData {
 	d := &TemplateData{
 		Config: cfg, Name: cfg.Name, Module: cfg.Module,
 		Streamable: cfg.HasTransport(TransportStreamable), SSE: cfg.HasTransport(TransportSSE),
+		Stateless:        cfg.Sessions == SessionsStateless,
 		GeneratorVersion: Version, GoVersion: projectGoVersion, Deps: projectDeps,
 	}
 	for _, t := range cfg.Tools {

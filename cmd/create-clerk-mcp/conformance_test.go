@@ -110,7 +110,7 @@ func TestInteropConformanceFixtures(t *testing.T) {
 			t.Fatalf("create-clerk-mcp %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
 		}
 	}
-	main("new", "conf", "--module", "example.com/conf", "--dir", project, "--yes", "--no-git", "--transport", "streamable-http")
+	main("new", "conf", "--module", "example.com/conf", "--dir", project, "--yes", "--no-git", "--transport", "streamable-http", "--sessions", "stateful")
 	for _, tool := range conformanceTools {
 		main("add-tool", tool.Name, "--description", tool.Description, "--dir", project)
 		src := filepath.Join(dir, "conformance-tools", generator.ToolFileBase(tool.Name)+".go")

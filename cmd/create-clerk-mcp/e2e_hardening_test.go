@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,14 +19,6 @@ import (
 
 	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
 )
-
-// hardened is a project made the way a user grows one: public routes in
-// clerk-mcp.yaml, then `regenerate`, then routes of their own in main.go.
-var hardened struct {
-	once sync.Once
-	dir  string
-	err  string
-}
 
 // userRoutes are registered in the hardened project's main.go. Each answers
 // PUBLIC:<name> or PRIVATE:<name>.
@@ -45,75 +36,98 @@ const userRoutes = `
 	}
 `
 
+// hardenedProject is a project grown the way a user grows one: public
+// routes in clerk-mcp.yaml, then regenerate, then routes of their own in
+// main.go, and a slow tool added with add-tool.
 func hardenedProject(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs a generated project; skipped with -short")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
-	builtProject(t) // shares its module downloads and build cache
-	hardened.once.Do(func() {
-		root, err := os.MkdirTemp("", "create-clerk-mcp-hardened-")
-		if err != nil {
-			hardened.err = err.Error()
-			return
-		}
-		dir := filepath.Join(root, "hard")
-		run := func(args ...string) bool {
-			var stdout, stderr bytes.Buffer
-			if code := Main(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
-				hardened.err = fmt.Sprintf("%s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
-				return false
-			}
-			return true
-		}
-		if !run("new", "hard", "--module", "example.com/hard", "--dir", dir, "--yes", "--no-git") {
-			return
-		}
-		edit := func(name, old, new string) bool {
+	return generatedProjectDir(t, "hard", nil, func(dir string) error {
+		edit := func(name, old, new string) error {
 			p := filepath.Join(dir, name)
 			b, err := os.ReadFile(p)
-			if err != nil || !bytes.Contains(b, []byte(old)) {
-				hardened.err = fmt.Sprintf("%s has no %q (%v)", name, old, err)
-				return false
+			if err != nil {
+				return err
 			}
-			return os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644) == nil
+			if !bytes.Contains(b, []byte(old)) {
+				return fmt.Errorf("%s has no %q", name, old)
+			}
+			return os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644)
 		}
-		if !edit("clerk-mcp.yaml", "publicRoutes: []", `publicRoutes: ["/api/public/*", "/about"]`) || !run("regenerate", "--dir", dir) {
-			return
+		run := func(args ...string) error {
+			var stdout, stderr bytes.Buffer
+			if code := Main(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+				return fmt.Errorf("%s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+			}
+			return nil
 		}
-		if !edit("main.go", "\treturn mcpserver.Serve(", userRoutes+"\treturn mcpserver.Serve(") ||
-			!edit("main.go", "import (\n", "import (\n\t\"net/http\"\n") {
-			return
+		if err := edit("clerk-mcp.yaml", "publicRoutes: []", `publicRoutes: ["/api/public/*", "/about"]`); err != nil {
+			return err
 		}
-		cmd := exec.Command(goBin, "build", "-o", "hard-server", ".")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			hardened.err = fmt.Sprintf("go build: %v\n%s", err, out)
-			return
+		if err := run("regenerate", "--dir", dir); err != nil {
+			return err
 		}
-		hardened.dir = dir
-	})
-	if hardened.err != "" {
-		t.Fatal(hardened.err)
-	}
-	return hardened.dir
+		if err := run("add-tool", "slow-echo", "--description", "Echoes its text after a pause", "--dir", dir); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tools", "slow_echo.go"), []byte(slowEchoTool), 0o644); err != nil {
+			return err
+		}
+		if err := edit("main.go", "\treturn mcpserver.Serve(", userRoutes+"\treturn mcpserver.Serve("); err != nil {
+			return err
+		}
+		return edit("main.go", "import (\n", "import (\n\t\"net/http\"\n")
+	}, false)
 }
+
+// slowEchoTool is the handler a user would write for a tool that takes a
+// while: it waits ms milliseconds, then echoes text.
+const slowEchoTool = `package tools
+
+import (
+	"context"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+type SlowEchoInput struct {
+	Text string ` + "`json:\"text\"`" + `
+	MS   int    ` + "`json:\"ms\"`" + `
+}
+
+type SlowEchoOutput struct {
+	Text string ` + "`json:\"text\"`" + `
+}
+
+func SlowEcho(tool *mcp.Tool, deps *Deps) mcp.ToolHandlerFor[SlowEchoInput, SlowEchoOutput] {
+	return func(ctx context.Context, req *mcp.CallToolRequest, in SlowEchoInput) (*mcp.CallToolResult, SlowEchoOutput, error) {
+		select {
+		case <-time.After(time.Duration(in.MS) * time.Millisecond):
+		case <-ctx.Done():
+			return nil, SlowEchoOutput{}, ctx.Err()
+		}
+		return nil, SlowEchoOutput{Text: in.Text}, nil
+	}
+}
+`
 
 // startHardened runs the hardened project's server against fake, with
 // extra environment, and returns its base URL.
 func startHardened(t *testing.T, fake *clerkfake.Fake, extra map[string]string) string {
 	t.Helper()
-	dir := hardenedProject(t)
+	return startProject(t, hardenedProject(t), fake, extra)
+}
+
+// startProject runs a built project's server against fake, with extra
+// environment, and returns its base URL.
+func startProject(t *testing.T, dir string, fake *clerkfake.Fake, extra map[string]string) string {
+	t.Helper()
 	env := fake.Env()
 	env["PORT"] = "0"
 	for k, v := range extra {
 		env[k] = v
 	}
-	base, _ := startAndWait(t, runBinary(t, filepath.Join(dir, "hard-server"), env))
+	base, _ := startAndWait(t, runServer(t, dir, env))
 	return base
 }
 
@@ -301,10 +315,11 @@ func TestE2EColdStartAndRotation(t *testing.T) {
 	wg.Wait()
 }
 
-// TestE2ESlowBodiesAndPerUserLimits: issue 7 items 4 and 5.
+// TestE2ESlowBodiesAndPerUserLimits: issue 7 items 4 and 5. Sessions and
+// streams are those of a stateful project with SSE.
 func TestE2ESlowBodiesAndPerUserLimits(t *testing.T) {
 	fake := newFake(t)
-	base := startHardened(t, fake, map[string]string{"MAX_SESSIONS_PER_USER": "3", "MAX_STREAMS_PER_USER": "2", "REQUEST_BODY_TIMEOUT": "1s"})
+	base := startProject(t, builtProject(t), fake, map[string]string{"MAX_SESSIONS_PER_USER": "3", "MAX_STREAMS_PER_USER": "2", "REQUEST_BODY_TIMEOUT": "1s"})
 	token := fake.IssueOpaque(clerkfake.TokenOptions{})
 
 	trickle := func(auth string) (int, bool) {

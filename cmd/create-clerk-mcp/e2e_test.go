@@ -24,17 +24,20 @@ import (
 	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
 )
 
-// built is the project the end-to-end tests share: created with the CLI,
-// built, vetted and tested once.
-var built struct {
-	once      sync.Once
-	root, dir string
-	err       string
+// generated holds the projects the end-to-end tests share, by name: each is
+// created with the CLI and built once per test binary.
+var generated sync.Map // name -> *generatedProject
+
+type generatedProject struct {
+	once           sync.Once
+	root, dir, err string
 }
 
-// builtProject creates a project with the CLI as a user would, then runs
-// go build, go vet and go test in it, once for all tests.
-func builtProject(t *testing.T) string {
+// generatedProjectDir creates a project called name with `create-clerk-mcp
+// new name` plus args, lets prepare change it as a user would (nil for
+// none), then runs go build -o name-server in it and, with check, go vet
+// and go test too. It returns the project's directory.
+func generatedProjectDir(t *testing.T, name string, args []string, prepare func(dir string) error, check bool) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs a generated project; skipped with -short")
@@ -43,33 +46,62 @@ func builtProject(t *testing.T) string {
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	built.once.Do(func() {
+	v, _ := generated.LoadOrStore(name, &generatedProject{})
+	p := v.(*generatedProject)
+	p.once.Do(func() {
 		root, err := os.MkdirTemp("", "create-clerk-mcp-e2e-")
 		if err != nil {
-			built.err = err.Error()
+			p.err = err.Error()
 			return
 		}
-		built.root = root
-		dir := filepath.Join(root, "demo")
+		p.root = root
+		dir := filepath.Join(root, name)
 		var stdout, stderr bytes.Buffer
-		if code := Main([]string{"new", "demo", "--module", "example.com/demo", "--dir", dir, "--yes", "--no-git"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() > 0 {
-			built.err = fmt.Sprintf("new: exit %d\n%s%s", code, stdout.String(), stderr.String())
+		argv := append([]string{"new", name, "--module", "example.com/" + name, "--dir", dir, "--yes", "--no-git"}, args...)
+		if code := Main(argv, strings.NewReader(""), &stdout, &stderr); code != 0 || stderr.Len() > 0 {
+			p.err = fmt.Sprintf("%s: exit %d\n%s%s", strings.Join(argv, " "), code, stdout.String(), stderr.String())
 			return
 		}
-		for _, args := range [][]string{{"build", "-o", "demo-server", "."}, {"vet", "./..."}, {"test", "-count=1", "./..."}} {
-			cmd := exec.Command(goBin, args...)
-			cmd.Dir = dir
-			if out, err := cmd.CombinedOutput(); err != nil {
-				built.err = fmt.Sprintf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		if prepare != nil {
+			if err := prepare(dir); err != nil {
+				p.err = fmt.Sprintf("preparing %s: %v", name, err)
 				return
 			}
 		}
-		built.dir = dir
+		steps := [][]string{{"build", "-o", name + "-server", "."}}
+		if check {
+			steps = append(steps, []string{"vet", "./..."}, []string{"test", "-count=1", "./..."})
+		}
+		for _, args := range steps {
+			cmd := exec.Command(goBin, args...)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				p.err = fmt.Sprintf("go %s in %s: %v\n%s", strings.Join(args, " "), name, err, out)
+				return
+			}
+		}
+		p.dir = dir
 	})
-	if built.err != "" {
-		t.Fatal(built.err)
+	if p.err != "" {
+		t.Fatal(p.err)
 	}
-	return built.dir
+	return p.dir
+}
+
+// builtProject is the project most end-to-end tests share: both transports
+// and stateful sessions, as a project for pre-2026 clients has them, so
+// that the SSE transport and session binding are exercised. go build, go
+// vet and go test pass in it.
+func builtProject(t *testing.T) string {
+	t.Helper()
+	return generatedProjectDir(t, "demo", []string{"--transport", "streamable-http,sse", "--sessions", "stateful"}, nil, true)
+}
+
+// defaultProject is a project made with every default (stateless
+// Streamable HTTP only); go build, go vet and go test pass in it.
+func defaultProject(t *testing.T) string {
+	t.Helper()
+	return generatedProjectDir(t, "modern", nil, nil, true)
 }
 
 // TestEndToEnd creates a project with the CLI as a user would, builds,
@@ -240,8 +272,10 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// runServer prepares the server built in a project directory by
+// generatedProjectDir.
 func runServer(t *testing.T, dir string, env map[string]string) *exec.Cmd {
-	return runBinary(t, filepath.Join(dir, "demo-server"), env)
+	return runBinary(t, filepath.Join(dir, filepath.Base(dir)+"-server"), env)
 }
 
 // runBinary prepares a server binary to run with env and nothing of this

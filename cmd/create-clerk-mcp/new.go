@@ -21,6 +21,7 @@ import (
 
 type newFlags struct {
 	module, dir, transport string
+	sessions               string
 	scopes                 []string
 	noSampleTool, yes      bool
 	noGit, skipTidy        bool
@@ -37,7 +38,8 @@ runs go mod tidy and makes the first git commit. NAME is lower-case letters, dig
 In a terminal it asks for anything not given as a flag, unless --yes.`,
 		Example: `  create-clerk-mcp new notes
   create-clerk-mcp new notes --module github.com/you/notes --yes
-  create-clerk-mcp new notes --transport streamable-http --scope profile --no-sample-tool --dry-run`,
+  create-clerk-mcp new notes --transport streamable-http --scope profile --no-sample-tool --dry-run
+  create-clerk-mcp new legacy --transport streamable-http,sse --sessions stateful`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("new takes exactly one argument, the project name (such as create-clerk-mcp new my-server)")
@@ -49,7 +51,8 @@ In a terminal it asks for anything not given as a flag, unless --yes.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.module, "module", "", "Go module path (default NAME)")
 	fl.StringVar(&f.dir, "dir", "", "directory to create the project in (default ./NAME)")
-	fl.StringVar(&f.transport, "transport", "", "comma-separated transports: streamable-http,sse (default both)")
+	fl.StringVar(&f.transport, "transport", "", "comma-separated transports: streamable-http,sse (default streamable-http; sse is deprecated, for old clients)")
+	fl.StringVar(&f.sessions, "sessions", "", "stateless (any replica serves any request; MCP 2026-07-28) or stateful (sessions in the process) (default stateless)")
 	fl.StringArrayVar(&f.scopes, "scope", nil, "OAuth scope advertised in scopes_supported; repeatable (default profile, email)")
 	fl.BoolVar(&f.noSampleTool, "no-sample-tool", false, "leave out the get-clerk-user-data sample tool")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "ask nothing; use defaults for everything not given")
@@ -70,6 +73,9 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	}
 	if fl.Changed("transport") && strings.TrimSpace(f.transport) == "" {
 		return usagef("--transport is empty; use streamable-http, sse or streamable-http,sse, or leave the flag out for the default")
+	}
+	if fl.Changed("sessions") && f.sessions != generator.SessionsStateless && f.sessions != generator.SessionsStateful {
+		return usagef("invalid --sessions %q: use stateless (the default: any replica serves any request) or stateful (sessions in the process, for server-to-client requests)", f.sessions)
 	}
 	if fl.Changed("dir") && f.dir == "" {
 		return usagef("--dir is empty; give a directory, or leave the flag out to use ./%s", name)
@@ -92,6 +98,9 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 			return err
 		}
 		cfg.Transports = ts
+	}
+	if f.sessions != "" {
+		cfg.Sessions = f.sessions
 	}
 	if len(f.scopes) > 0 {
 		cfg.Scopes = nil
@@ -237,6 +246,11 @@ func runTidy(dir string, noWorkspace bool) (string, bool, error) {
 			default:
 			}
 			if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) {
+				interrupted = true
+			}
+			// 130 and 143 are how a program that caught SIGINT or SIGTERM
+			// exits; the signal to this process may not have arrived yet.
+			if code := c.ProcessState.ExitCode(); code == 130 || code == 143 {
 				interrupted = true
 			}
 			return out.String(), interrupted, err

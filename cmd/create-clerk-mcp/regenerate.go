@@ -37,6 +37,9 @@ A generated file edited by hand is a conflict: nothing is written unless --force
 			if err != nil {
 				return err
 			}
+			if cfg.SessionsImplied {
+				fmt.Fprintf(a.stdout, "note: %s has no sessions key, so /mcp stays stateful, as it was; add \"sessions: stateless\" to serve MCP 2026-07-28 and any number of replicas, or \"sessions: stateful\" to keep sessions and drop this note\n", generator.ConfigFile)
+			}
 			files, err := generator.Render(cfg)
 			if err != nil {
 				return err

@@ -71,14 +71,17 @@ func fakeGo() {
 	os.Exit(0)
 }
 
-// cleanupM removes the shared end-to-end project after the tests.
+// cleanupM removes the shared end-to-end projects after the tests.
 type cleanupM struct{ m *testing.M }
 
 func (c cleanupM) Run() int {
 	code := c.m.Run()
-	if built.root != "" {
-		os.RemoveAll(built.root)
-	}
+	generated.Range(func(_, v any) bool {
+		if p := v.(*generatedProject); p.root != "" {
+			os.RemoveAll(p.root)
+		}
+		return true
+	})
 	return code
 }
 

@@ -19,6 +19,10 @@ type Settings struct {
 	// Streamable serves Streamable HTTP at /mcp; SSE serves the legacy
 	// HTTP+SSE transport at /sse.
 	Streamable, SSE bool
+	// Stateless serves /mcp without sessions: every POST stands alone, so
+	// any replica can serve any request, and protocol 2026-07-28 is
+	// spoken. Otherwise sessions (Mcp-Session-Id) live in this process.
+	Stateless bool
 	// Scopes are advertised in the protected-resource metadata.
 	Scopes []string
 	// RequiredScopes must all have been granted to a token, else 403
@@ -149,12 +153,17 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	// protected routes outside the transports.
 	var fallback *clerkauth.Middleware
 	if settings.Streamable {
-		h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.StreamableHTTPOptions{
+		var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.StreamableHTTPOptions{
 			Logger:                     logger,
+			Stateless:                  settings.Stateless,
 			SessionTimeout:             limits.SessionIdleTimeout,
 			DisableLocalhostProtection: true, // transportGuard does it, allowing PUBLIC_URL's host
 		})
-		if err := addTransport(PathStreamable, users.wrapStreamable(h)); err != nil {
+		if !settings.Stateless {
+			// Stateless requests hold nothing between them to bound.
+			h = users.wrapStreamable(h)
+		}
+		if err := addTransport(PathStreamable, h); err != nil {
 			return nil, err
 		}
 		fallback = middleware(PathResourceMetaMCP)

@@ -45,7 +45,6 @@ func startServer(t *testing.T) (*clerkfake.Fake, string) {
 // transports are the MCP endpoints clerk-mcp.yaml enables.
 var transports = []string{
 	"/mcp",
-	"/sse",
 }
 
 func TestUnauthenticatedRequestsGetAChallenge(t *testing.T) {
