@@ -76,6 +76,16 @@ var projectDeps = []struct{ Path, Version string }{
 // says 1.25.0, clerk-sdk-go v2.4.2 1.19). TestProjectGoVersion checks it.
 const projectGoVersion = "1.26.0"
 
+// goImageTag is the golang image tag for a go line: its major and minor
+// version ("1.26.0" is "1.26"), whose image has the newest patch release.
+func goImageTag(goVersion string) string {
+	parts := strings.SplitN(goVersion, ".", 3)
+	if len(parts) < 2 {
+		return goVersion
+	}
+	return parts[0] + "." + parts[1]
+}
+
 type templateFile struct {
 	tmpl string // path in templates.Project
 	out  string // path in the project
@@ -89,6 +99,8 @@ var projectFiles = []templateFile{
 	{"project/env.example.tmpl", ".env.example", UserOwned},
 	{"project/gitignore.tmpl", ".gitignore", UserOwned},
 	{"project/gitattributes.tmpl", ".gitattributes", UserOwned},
+	{"project/Dockerfile.tmpl", "Dockerfile", UserOwned},
+	{"project/dockerignore.tmpl", ".dockerignore", UserOwned},
 	{"project/tools/deps.go.tmpl", "tools/deps.go", UserOwned},
 	{"project/internal/server/server_gen.go.tmpl", "internal/server/server_gen.go", Generated},
 	{"project/internal/server/server_gen_test.go.tmpl", "internal/server/server_gen_test.go", Generated},
@@ -113,6 +125,7 @@ type TemplateData struct {
 	HasSample        bool
 	GeneratorVersion string
 	GoVersion        string
+	GoImage          string // the golang image tag the Dockerfile builds with, such as 1.26
 	Deps             []struct{ Path, Version string }
 }
 
@@ -121,7 +134,7 @@ func newTemplateData(cfg *Config) *TemplateData {
 		Config: cfg, Name: cfg.Name, Module: cfg.Module,
 		Streamable: cfg.HasTransport(TransportStreamable), SSE: cfg.HasTransport(TransportSSE),
 		Stateless:        cfg.Sessions == SessionsStateless,
-		GeneratorVersion: Version, GoVersion: projectGoVersion, Deps: projectDeps,
+		GeneratorVersion: Version, GoVersion: projectGoVersion, GoImage: goImageTag(projectGoVersion), Deps: projectDeps,
 	}
 	for _, t := range cfg.Tools {
 		td := ToolData{Name: t.Name, Description: t.Description, Ident: ToolIdent(t.Name), File: ToolFileBase(t.Name), Sample: t.Name == SampleToolName}
