@@ -1,7 +1,9 @@
 package clerkauth
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"errors"
 	"fmt"
 	"net/http"
@@ -125,4 +127,58 @@ func TestJWKSWaitHonoursContext(t *testing.T) {
 	if _, err := v.Verify(ctx, issueJWT(t, fake, clerkfake.TokenOptions{})); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("gave up waiting for the keys: %v, want ErrUnavailable", err)
 	}
+}
+
+// A token signed with a key published while a fetch was already under way
+// is not refused on that fetch's word: a fetch that started after the
+// request decides.
+func TestJWKSFetchUnderWayPredatesKey(t *testing.T) {
+	fake := clerkfake.New(t)
+	late := &lateTransport{}
+	v := newTestVerifier(t, fake, func(c *Config) {
+		c.JWKSRefetchInterval = 50 * time.Millisecond
+		c.HTTPClient = &http.Client{Transport: late}
+	})
+	if _, err := v.Verify(context.Background(), issueJWT(t, fake, clerkfake.TokenOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	// A made-up kid starts a fetch whose answer (made at once, without
+	// the new key) arrives late; the key is rotated in between.
+	late.set(400 * time.Millisecond)
+	go func() { _, _ = v.Verify(context.Background(), issueJWT(t, fake, clerkfake.TokenOptions{KeyID: "ins_madeup"})) }()
+	waitFor(t, "the fetch to be under way", func() bool { return fake.Calls("jwks") == 2 })
+	if err := fake.RotateKey(false); err != nil {
+		t.Fatal(err)
+	}
+	late.set(0)
+	if _, err := v.Verify(context.Background(), issueJWT(t, fake, clerkfake.TokenOptions{})); err != nil {
+		t.Errorf("a token with a key published during a fetch: %v", err)
+	}
+}
+
+// lateTransport makes the request at once and hands its answer back after
+// a delay: an answer that was true when made and is stale when read.
+type lateTransport struct {
+	mu    sync.Mutex
+	delay time.Duration
+}
+
+func (l *lateTransport) set(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.delay = d
+}
+
+func (l *lateTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	d := l.delay
+	l.mu.Unlock()
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	time.Sleep(d)
+	return resp, err
 }

@@ -51,6 +51,11 @@ func pathSegments(p string) []string {
 type patternShape struct {
 	literals []string // unescaped literal segments before any wildcard or trailing slash
 	exact    bool     // no wildcard, no trailing slash, no {$}: matches one path only
+	// unclean: a literal segment is "." or "..", or holds a slash or a
+	// backslash once unescaped. ServeMux accepts such patterns (without
+	// a method, or for CONNECT) but what they match is not what they
+	// read as, so they are never public.
+	unclean bool
 }
 
 // parsePattern reads the path of a ServeMux pattern
@@ -72,27 +77,38 @@ func parsePattern(pattern string) (patternShape, error) {
 		return shape, nil // "/": matches everything
 	}
 	segs := strings.Split(rest, "/")
+	literalPart := true
 	for i, seg := range segs {
 		last := i == len(segs)-1
 		switch {
 		case seg == "" && last: // trailing slash: a subtree
-			return shape, nil
+			literalPart = false
+			continue
 		case strings.HasPrefix(seg, "{"): // a wildcard or {$}
-			return shape, nil
+			literalPart = false
+			continue
 		}
 		lit, err := url.PathUnescape(seg)
 		if err != nil {
 			return patternShape{}, fmt.Errorf("pattern %q: %v", pattern, err)
 		}
-		shape.literals = append(shape.literals, lit)
+		if lit == "" || lit == "." || lit == ".." || strings.ContainsAny(lit, "/\\") {
+			shape.unclean = true
+		}
+		if literalPart {
+			shape.literals = append(shape.literals, lit)
+		}
 	}
-	shape.exact = true
+	shape.exact = literalPart
 	return shape, nil
 }
 
 // covers reports whether every path that a pattern of this shape matches is
 // public.
 func (p *publicSet) covers(shape patternShape) bool {
+	if shape.unclean {
+		return false
+	}
 	if shape.exact {
 		for _, e := range p.exact {
 			if slices.Equal(shape.literals, e) {

@@ -127,6 +127,7 @@ func spellings(p string) []string {
 func TestNoSpellingBypassesTheTokenCheck(t *testing.T) {
 	base, fake := bypassServer(t)
 	paths := []string{
+		"/api/public/%2e%2e/%2e%2e/secret-literal", "/api/public/../../secret-literal",
 		"/api/public/x", "/api/public", "/api/x", "/api/public/x/purge", "/about", "/docs/x", "/docs",
 		"/files/a/b", "/admin/", "/admin/x", "/", "/users/u/notes/n", "/apI/encoded", "/api/encoded",
 		"/mcp", "/sse", "/healthz", "/readyz", "/.well-known/oauth-protected-resource/mcp", "/secret-literal",
@@ -136,7 +137,7 @@ func TestNoSpellingBypassesTheTokenCheck(t *testing.T) {
 	for _, p := range paths {
 		for _, spelled := range spellings(p) {
 			for _, host := range hosts {
-				for _, method := range []string{"GET", "POST", "DELETE"} {
+				for _, method := range []string{"GET", "POST", "DELETE", "CONNECT"} {
 					status, body := rawGet(t, base, method, spelled, host, "")
 					sent++
 					if strings.Contains(body, "PRIVATE:") {
@@ -206,6 +207,11 @@ func TestPublicSetCovers(t *testing.T) {
 		"/API/public/x":            false,
 		"POST  /api/public/x/{$}":  true,
 		"/api/{section}/public/x/": false,
+		"/api/public/../../secret": false, // ServeMux keeps dot segments in patterns without a method
+		"/api/public/%2e%2e/x":     false,
+		"/docs/{x}/../../y":        false,
+		"/docs/a%2Fb":              false,
+		"/docs/a%5Cb":              false,
 	} {
 		shape, err := parsePattern(pattern)
 		if err != nil {
@@ -215,5 +221,17 @@ func TestPublicSetCovers(t *testing.T) {
 		if got := p.covers(shape); got != want {
 			t.Errorf("covers(%q) = %v, want %v", pattern, got, want)
 		}
+	}
+}
+
+// The public-route decision reads patterns as Go's current ServeMux does;
+// the server refuses to start under the old one.
+func TestOldServeMuxRefused(t *testing.T) {
+	t.Setenv("GODEBUG", "httpmuxgo121=1")
+	fake := clerkfake.New(t)
+	_, err := New(Settings{Name: "t", Version: "0", Streamable: true},
+		Env{SecretKey: fake.SecretKey, Issuer: fake.URL, APIURL: fake.URL, PublicURL: "http://localhost:1"}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "httpmuxgo121") {
+		t.Errorf("New under GODEBUG=httpmuxgo121=1: %v, want a refusal naming it", err)
 	}
 }

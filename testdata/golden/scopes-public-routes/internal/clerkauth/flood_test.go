@@ -168,3 +168,77 @@ func TestOpaqueConcurrentFirstCallers(t *testing.T) {
 		t.Errorf("100 callers of %d tokens made %d verify calls, want %d", len(tokens), n, len(tokens))
 	}
 }
+
+// A token near its expiry, used again and again, costs no Clerk call per
+// request: its cache entry cannot outlive the token, so it is not
+// refreshed, and others' new tokens keep their budget.
+func TestOpaqueTokenNearExpiryDoesNotDrainTheBudget(t *testing.T) {
+	fake := clerkfake.New(t)
+	v := newTestVerifier(t, fake, nil)
+	tok := fake.IssueOpaque(clerkfake.TokenOptions{TTL: 10 * time.Second})
+	for i := range 200 {
+		if _, err := v.Verify(from("192.0.2.1"), tok); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if n := fake.Calls("verify"); n != 1 {
+		t.Errorf("200 requests with one token in its last seconds made %d verify calls, want 1", n)
+	}
+	accepted := 0
+	for i := range 20 {
+		if _, err := v.Verify(from(fmt.Sprintf("198.51.100.%d", i+1)), fake.IssueOpaque(clerkfake.TokenOptions{})); err == nil {
+			accepted++
+		}
+	}
+	if accepted < 19 {
+		t.Errorf("%d of 20 fresh tokens accepted afterwards, want at least 19", accepted)
+	}
+}
+
+// A refresh whose check with Clerk fails is not tried again on every hit.
+func TestOpaqueRefreshOncePerEntry(t *testing.T) {
+	fake := clerkfake.New(t)
+	clock := newTestClock()
+	v := newTestVerifier(t, fake, func(c *Config) { c.Now = clock.Now })
+	tok := fake.IssueOpaque(clerkfake.TokenOptions{TTL: time.Hour})
+	if _, err := v.Verify(from("192.0.2.1"), tok); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(MaxOpaqueCacheTTL - refreshAhead/2)
+	fake.SetFault(clerkfake.BackendDown)
+	for range 50 {
+		if _, err := v.Verify(from("192.0.2.1"), tok); err != nil {
+			t.Fatalf("cached token while Clerk fails: %v", err)
+		}
+	}
+	waitFor(t, "the one refresh", func() bool { return fake.Calls("verify") >= 2 })
+	time.Sleep(50 * time.Millisecond)
+	if n := fake.Calls("verify"); n != 2 {
+		t.Errorf("50 hits in the refresh window with Clerk failing made %d verify calls, want 2 (one refresh)", n)
+	}
+}
+
+// Rotating addresses within one network (each request from a new IPv6 /64
+// of one /48) gains a flooder nothing: the network has a bucket too.
+func TestOpaqueFloodFromRotatingAddresses(t *testing.T) {
+	fake := clerkfake.New(t)
+	clock := newTestClock()
+	v := newTestVerifier(t, fake, func(c *Config) { c.Now = clock.Now })
+	for i := range 200 {
+		addr := fmt.Sprintf("2001:db8:1:%x::/64", i)
+		_, _ = v.Verify(from(addr), fmt.Sprintf("oat_%032X", i))
+	}
+	if calls := fake.Calls("verify"); calls > perNetworkVerifyBurst {
+		t.Errorf("200 made-up tokens from 200 /64s of one /48 cost %d verify calls, want at most %d", calls, perNetworkVerifyBurst)
+	}
+	accepted := 0
+	for i := range 20 {
+		if _, err := v.Verify(from(fmt.Sprintf("198.51.%d.1", i)), fake.IssueOpaque(clerkfake.TokenOptions{})); err == nil {
+			accepted++
+		}
+	}
+	if accepted < 19 {
+		t.Errorf("%d of 20 fresh valid tokens from elsewhere accepted, want at least 19", accepted)
+	}
+}

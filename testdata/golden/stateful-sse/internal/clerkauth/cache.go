@@ -14,6 +14,9 @@ type cacheEntry struct {
 	caller *Caller
 	err    error // a remembered ErrInvalidToken answer
 	until  time.Time
+	// refreshing is set once a background refresh of the entry has
+	// started: each entry gets one, whatever its outcome.
+	refreshing bool
 }
 
 // resultCache remembers verification results by a hash of the token (never
@@ -47,6 +50,20 @@ func (c *resultCache) lookup(key [32]byte, ahead time.Duration) (e cacheEntry, e
 		return cacheEntry{}, false, false
 	}
 	return e, !now.Add(ahead).Before(e.until), true
+}
+
+// claimRefresh marks the entry of key as being refreshed and reports
+// whether this caller is the first to do so (and the entry still there).
+func (c *resultCache) claimRefresh(key [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || e.refreshing {
+		return false
+	}
+	e.refreshing = true
+	c.entries[key] = e
+	return true
 }
 
 func (c *resultCache) put(key [32]byte, caller *Caller, err error, until time.Time) {

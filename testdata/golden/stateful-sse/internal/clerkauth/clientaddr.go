@@ -28,8 +28,8 @@ func ClientAddress(r *http.Request, trusted []netip.Prefix) string {
 			entries = append(entries, strings.Split(h, ",")...)
 		}
 		for i := len(entries) - 1; i >= 0; i-- {
-			hop, err := netip.ParseAddr(strings.TrimSpace(entries[i]))
-			if err != nil {
+			hop, ok := forwardedAddr(strings.TrimSpace(entries[i]))
+			if !ok {
 				break // a garbled entry: stop at the last address we could trust
 			}
 			hop = hop.Unmap()
@@ -44,6 +44,18 @@ func ClientAddress(r *http.Request, trusted []netip.Prefix) string {
 		return p.String()
 	}
 	return addr.String()
+}
+
+// forwardedAddr reads an X-Forwarded-For entry: an address, or an address
+// and port as some proxies write them ("203.0.113.5:1234", "[2001:db8::1]:443").
+func forwardedAddr(entry string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(entry); err == nil {
+		return a.WithZone(""), true
+	}
+	if ap, err := netip.ParseAddrPort(entry); err == nil {
+		return ap.Addr().WithZone(""), true
+	}
+	return netip.Addr{}, false
 }
 
 func peerAddr(remote string) (netip.Addr, bool) {

@@ -14,7 +14,7 @@ import (
 // jwksCache keeps the instance's signing keys by key id.
 //
 // A request whose key id is not known waits for a fetch of the key set
-// that ends after it arrived, and only then gets a final answer: the key,
+// that started after it arrived, and only then gets a final answer: the key,
 // 401 for a key id Clerk does not publish, or 503 when the fetch failed.
 // Requests never get a 401 just because the keys are still loading (cold
 // start) or were rotated a moment ago.
@@ -41,8 +41,9 @@ type jwksCache struct {
 
 // jwksFetch is one fetch of the key set; done closes when it has ended.
 type jwksFetch struct {
-	done chan struct{}
-	err  error
+	done    chan struct{}
+	err     error
+	started time.Time // when the request to Clerk went out (wall clock)
 }
 
 // jwksRefetchBurst is how many fetches may follow one another at once
@@ -61,6 +62,7 @@ func newJWKSCache(url string, load func(context.Context) (map[string]*rsa.Public
 
 // key returns the public key with id kid.
 func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	arrived := time.Now()
 	c.mu.Lock()
 	if k, ok := c.keys[kid]; ok {
 		if c.now().Sub(c.fetchedAt) > c.maxAge {
@@ -74,14 +76,26 @@ func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 	f := c.scheduleLocked()
 	c.mu.Unlock()
 
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return nil, unavailable("waiting for the signing keys: %v", ctx.Err())
+	var k *rsa.PublicKey
+	var ok bool
+	for attempt := 0; ; attempt++ {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, unavailable("waiting for the signing keys: %v", ctx.Err())
+		}
+		c.mu.Lock()
+		k, ok = c.keys[kid]
+		// A fetch that was already under way when this request arrived
+		// may predate the key: only one that started later is final.
+		if !ok && f.err == nil && f.started.Before(arrived) && attempt == 0 {
+			f = c.scheduleLocked()
+			c.mu.Unlock()
+			continue
+		}
+		c.mu.Unlock()
+		break
 	}
-	c.mu.Lock()
-	k, ok := c.keys[kid]
-	c.mu.Unlock()
 	switch {
 	case ok:
 		return k, nil
@@ -127,6 +141,9 @@ func (c *jwksCache) run(f *jwksFetch, delay time.Duration) {
 	if delay > 0 {
 		time.Sleep(delay)
 	}
+	c.mu.Lock()
+	f.started = time.Now()
+	c.mu.Unlock()
 	// Nobody's request context: the fetch serves everyone waiting, and
 	// the HTTP client's timeout bounds it.
 	keys, err := c.load(context.Background())

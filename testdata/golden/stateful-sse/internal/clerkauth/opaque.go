@@ -81,7 +81,9 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string, client client
 	}
 	key := sha256.Sum256([]byte(token))
 	if e, endsSoon, ok := o.cache.lookup(key, refreshAhead); ok {
-		if endsSoon && e.err == nil {
+		// A refresh can only help when the token outlives the entry: an
+		// entry that ends at the token's expiry is left to lapse.
+		if endsSoon && e.err == nil && !e.refreshing && (e.caller.ExpiresAt.IsZero() || e.until.Before(e.caller.ExpiresAt)) {
 			o.refreshInBackground(key, token)
 		}
 		return e.caller.clone(), e.err
@@ -138,11 +140,15 @@ func (o *opaqueVerifier) remember(key [32]byte, c *Caller, until time.Time, err 
 }
 
 // refreshInBackground checks a cached token again before its entry lapses,
-// from the reserve budget. Requests keep being served from the cache
-// meanwhile; an answer of "revoked" takes effect as soon as it arrives.
+// from the reserve budget only (never the shared one), once per entry.
+// Requests keep being served from the cache meanwhile; an answer of
+// "revoked" takes effect as soon as it arrives.
 func (o *opaqueVerifier) refreshInBackground(key [32]byte, token string) {
+	if !o.cache.claimRefresh(key) {
+		return
+	}
 	o.group.DoChan("refresh:"+string(key[:]), func() (any, error) {
-		if !o.budget.allowKnown() {
+		if !o.budget.allowRefresh() {
 			return nil, nil // the entry lapses; the next request checks it
 		}
 		c, until, err := o.ask(context.Background(), token)

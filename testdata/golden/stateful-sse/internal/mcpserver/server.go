@@ -7,6 +7,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -77,7 +79,23 @@ type Server struct {
 // route is every handler registered on the mux, marked as the server's own.
 // The mux's own answers (404, 405, redirects to a cleaned path) are not
 // routes, and need a token like anything else that is not public.
-type route struct{ http.Handler }
+type route struct {
+	http.Handler
+	// ownBody: the handler bounds the request body itself (the
+	// transports read it within the body timeout; the built-in routes
+	// never read it and close the connection instead).
+	ownBody bool
+}
+
+// builtin is a route of the server's own that reads no request body: a
+// request with one is answered at once and its connection closed, rather
+// than left to net/http, which would read up to 256 KiB of it first.
+func builtin(h http.Handler) route {
+	return route{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		clerkauth.EndUnreadBody(w, r)
+		h.ServeHTTP(w, r)
+	}), ownBody: true}
+}
 
 // New builds the server: one MCP server behind each enabled transport, the
 // metadata routes, and the token check in front of the rest.
@@ -87,6 +105,11 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}
 	if env.PublicURL == "" {
 		return nil, errors.New("PublicURL is empty: call Env.WithListener first")
+	}
+	if strings.Contains(os.Getenv("GODEBUG"), "httpmuxgo121=1") {
+		// The old ServeMux reads patterns differently from the one the
+		// public-route decision is made for.
+		return nil, errors.New("GODEBUG=httpmuxgo121=1 is set: this server needs Go's current ServeMux; unset it")
 	}
 	for _, route := range settings.PublicRoutes {
 		if err := CheckPublicRoute(route); err != nil {
@@ -134,6 +157,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	s.streams, s.closeStreams = context.WithCancel(context.Background())
 	guard := newTransportGuard(env.PublicURL, settings.AllowedOrigins)
 	users := newUserLimits(limits, mcpServer)
+	bodies := &bodyReader{timeout: limits.BodyTimeout, max: MaxBodyBytes, total: maxBufferedBodyBytes}
 
 	addTransport := func(path string, transport http.Handler) error {
 		metaPath := prefixResourceMeta + path
@@ -147,8 +171,8 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		if err != nil {
 			return err
 		}
-		s.mux.Handle(metaPath, route{meta})
-		s.mux.Handle(path, route{guard.wrap(middleware(metaPath).Wrap(readBody(limits.BodyTimeout, s.endOnShutdown(transport))))})
+		s.mux.Handle(metaPath, builtin(meta))
+		s.mux.Handle(path, route{Handler: guard.wrap(middleware(metaPath).Wrap(bodies.read(s.endOnShutdown(transport)))), ownBody: true})
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
@@ -182,21 +206,36 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	s.protect = fallback.Wrap
 
 	asMeta := &authServerMetadata{url: env.Issuer + PathAuthServer, client: client, logger: logger, logs: logs, now: time.Now}
-	s.mux.Handle(PathAuthServer, route{metadataHandler(asMeta.get)})
-	s.mux.Handle("GET "+PathHealth, route{http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	s.mux.Handle(PathAuthServer, builtin(metadataHandler(asMeta.get)))
+	s.mux.Handle("GET "+PathHealth, builtin(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})})
-
-	s.mux.Handle("GET "+PathReady, route{http.HandlerFunc(s.ready)})
+	})))
+	s.mux.Handle("GET "+PathReady, builtin(http.HandlerFunc(s.ready)))
 
 	protectedMux := s.protect(s.mux)
 	s.handler = logRequests(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Each route brings its own protection (see publicSet). What the
 		// mux answers itself (404, 405) needs a token too, unless the
 		// path is public: no handler of anyone's runs for those.
-		if h, _ := s.mux.Handler(r); isRoute(h) || s.public.coversRequest(r) {
+		h, pattern := s.mux.Handler(r)
+		if rt, ok := h.(route); ok {
+			if !rt.ownBody {
+				boundBody(w, r, limits.BodyTimeout)
+			}
 			s.mux.ServeHTTP(w, r)
+			return
+		}
+		if s.public.coversRequest(r) {
+			clerkauth.EndUnreadBody(w, r)
+			// A redirect to a public path may be followed; anything
+			// else the mux would say (a 405 naming a private route's
+			// methods, a redirect to a private path) is a plain 404.
+			if shape, err := parsePattern(pattern); pattern != "" && err == nil && s.public.covers(shape) {
+				s.mux.ServeHTTP(w, r)
+				return
+			}
+			clerkauth.WriteJSONError(w, http.StatusNotFound, "not_found", "nothing is served at this path")
 			return
 		}
 		protectedMux.ServeHTTP(w, r)
@@ -219,11 +258,6 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
 }
 
-func isRoute(h http.Handler) bool {
-	_, ok := h.(route)
-	return ok
-}
-
 // Handle registers a route of your own, as http.ServeMux.Handle does. It
 // needs a token unless publicRoutes in clerk-mcp.yaml cover every path the
 // pattern matches: "/about" is public with publicRoutes [/about], and
@@ -238,7 +272,7 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	if !s.public.covers(shape) {
 		h = s.protect(h)
 	}
-	s.mux.Handle(pattern, route{h})
+	s.mux.Handle(pattern, route{Handler: h})
 }
 
 // HandleFunc registers a handler function, as Handle does.

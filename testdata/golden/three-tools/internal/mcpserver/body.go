@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"example.com/threetools/internal/clerkauth"
@@ -16,24 +17,48 @@ import (
 // MaxBodyBytes is the largest JSON-RPC message a transport accepts.
 const MaxBodyBytes = 8 << 20
 
-// readBody reads the body of an authenticated request to the end before the
-// transport sees it, within timeout and MaxBodyBytes: a client with a valid
-// token still cannot hold a connection and a goroutine by trickling its
-// body, nor make the server buffer without end.
-func readBody(timeout time.Duration, next http.Handler) http.Handler {
+// maxBufferedBodyBytes bounds the request bodies held in memory at once,
+// all users together: past it, new requests get 503 until some finish.
+const maxBufferedBodyBytes = 256 << 20
+
+// bodyReader reads the bodies of authenticated requests to a transport.
+type bodyReader struct {
+	timeout time.Duration
+	max     int64
+	total   int64        // bound on buffered bytes, all requests together
+	held    atomic.Int64 // bytes held by requests in flight
+}
+
+// read reads the body of an authenticated request to the end before the
+// transport sees it, within the timeout and the size bounds: a client with
+// a valid token still cannot hold a connection and a goroutine by trickling
+// its body, nor make the server buffer without end.
+func (b *bodyReader) read(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.ContentLength > MaxBodyBytes {
+		if r.ContentLength > b.max {
 			clerkauth.EndUnreadBody(w, r)
 			clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
 			return
 		}
+		reserve := r.ContentLength
+		if reserve < 0 { // chunked: as much as it may be
+			reserve = b.max
+		}
+		if b.held.Add(reserve) > b.total {
+			b.held.Add(-reserve)
+			clerkauth.EndUnreadBody(w, r)
+			w.Header().Set("Retry-After", "5")
+			clerkauth.WriteJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server is busy reading other requests; try again shortly")
+			return
+		}
+		defer func() { b.held.Add(-reserve) }()
 		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Now().Add(timeout))
-		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+		_ = rc.SetReadDeadline(time.Now().Add(b.timeout))
+		body, err := io.ReadAll(io.LimitReader(r.Body, b.max+1))
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			clerkauth.EndUnreadBody(w, r)
@@ -43,7 +68,7 @@ func readBody(timeout time.Duration, next http.Handler) http.Handler {
 			clerkauth.EndUnreadBody(w, r)
 			clerkauth.WriteJSONError(w, http.StatusBadRequest, "bad_request", "the request body could not be read")
 			return
-		case len(body) > MaxBodyBytes:
+		case int64(len(body)) > b.max:
 			clerkauth.EndUnreadBody(w, r)
 			clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
 			return
@@ -55,4 +80,34 @@ func readBody(timeout time.Duration, next http.Handler) http.Handler {
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// boundBody gives a handler of the user's (public or protected) the body
+// timeout: the connection's read deadline is set for it and cleared once
+// the body has been read to the end. A handler that never reads the body
+// lets net/http discard it within the same deadline.
+func boundBody(w http.ResponseWriter, r *http.Request, timeout time.Duration) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
+		return
+	}
+	r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+}
+
+type deadlineBody struct {
+	io.ReadCloser
+	rc      *http.ResponseController
+	cleared bool
+}
+
+func (d *deadlineBody) Read(p []byte) (int, error) {
+	n, err := d.ReadCloser.Read(p)
+	if err == io.EOF && !d.cleared {
+		d.cleared = true
+		_ = d.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"example.com/threetools/internal/clerkfake"
 )
 
@@ -50,13 +52,25 @@ func newLimitedEnv(t *testing.T, limits Limits, client *http.Client) *limitedEnv
 	e := &limitedEnv{fake: clerkfake.New(t), logs: &syncBuffer{}}
 	hs := httptest.NewUnstartedServer(nil)
 	e.url = "http://" + hs.Listener.Addr().String()
-	s, err := New(Settings{Name: "t", Version: "0", Streamable: true, SSE: true, PublicRoutes: []string{"/about"}},
+	s, err := New(Settings{Name: "t", Version: "0", Streamable: true, SSE: true, PublicRoutes: []string{"/about", "/hooks/*", "/docs/*"}},
 		Env{SecretKey: e.fake.SecretKey, Issuer: e.fake.URL, APIURL: e.fake.URL, PublicURL: e.url, Limits: limits},
 		Options{Logger: slog.New(slog.NewTextHandler(e.logs, nil)), HTTPClient: client})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.HandleFunc("/secret", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "secret") })
+	// A public route of the user's that reads its body, as a webhook does.
+	s.HandleFunc("POST /hooks/in", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "body too slow", http.StatusRequestTimeout)
+			return
+		}
+		_, _ = io.WriteString(w, "got it")
+	})
+	// A public page that ignores its body.
+	s.HandleFunc("/docs/{page}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "docs") })
+	// A private route whose methods must not show through a public path.
+	s.HandleFunc("DELETE /docs/{page}/{action}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "PRIVATE") })
 	hs.Config.Handler = s
 	hs.Start()
 	t.Cleanup(func() { s.CloseStreams(); hs.CloseClientConnections(); hs.Close() })
@@ -109,6 +123,12 @@ func TestTrickledBodyWithoutTokenIsRefusedAtOnce(t *testing.T) {
 		{"/mcp", map[string]string{"Authorization": "Bearer oat_0123456789ABCDEF0123456789ABCDEF"}, http.StatusUnauthorized},
 		{"/mcp", map[string]string{"Authorization": "Bearer not-a-token"}, http.StatusUnauthorized},
 		{"/mcp", map[string]string{"Origin": "https://evil.example.com"}, http.StatusForbidden},
+		// The public routes, which need no token, bound bodies too.
+		{PathHealth, nil, http.StatusUnauthorized}, // POST: not the public GET route
+		{PathResourceMetaMCP, nil, http.StatusMethodNotAllowed},
+		{PathAuthServer, nil, http.StatusMethodNotAllowed},
+		{"/about", nil, http.StatusNotFound}, // public, no handler
+		{"/hooks/nothing-here", nil, http.StatusNotFound},
 	} {
 		resp, closed := trickle(t, e.url, c.target, c.header)
 		if resp.StatusCode != c.want {
@@ -117,6 +137,127 @@ func TestTrickledBodyWithoutTokenIsRefusedAtOnce(t *testing.T) {
 		if !closed {
 			t.Errorf("POST %s %v: connection left open after the refusal, with the body unread", c.target, c.header)
 		}
+	}
+}
+
+// GET requests with a body, to the built-in public routes: answered at
+// once, connection closed.
+func TestTrickledBodyToBuiltinRoutes(t *testing.T) {
+	e := newLimitedEnv(t, Limits{}, nil)
+	for _, target := range []string{PathHealth, PathReady, PathResourceMetaMCP, PathAuthServer} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
+		_, _ = io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Errorf("GET %s with a trickled body: no answer (%v)", target, err)
+			conn.Close()
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+			t.Errorf("GET %s with a trickled body: connection left open", target)
+		}
+		conn.Close()
+	}
+}
+
+// A public handler of the user's that reads its body gets the body
+// timeout; one that ignores it cannot be made to wait either.
+func TestTrickledBodyToPublicUserRoutes(t *testing.T) {
+	e := newLimitedEnv(t, Limits{BodyTimeout: 300 * time.Millisecond}, nil)
+	for _, target := range []string{"/hooks/in", "/docs/intro"} {
+		resp, closed := trickle(t, e.url, target, nil)
+		if !closed {
+			t.Errorf("POST %s with a trickled body: status %d, connection left open", target, resp.StatusCode)
+		}
+	}
+	// Bodies that do arrive are read as usual.
+	resp, body := (&testEnv{url: e.url}).do(t, http.MethodPost, "/hooks/in", "", nil, `{"event":"x"}`)
+	if resp.StatusCode != http.StatusOK || string(body) != "got it" {
+		t.Errorf("POST /hooks/in: %d %q", resp.StatusCode, body)
+	}
+}
+
+// What the mux would answer itself on a public path (a 405 naming a
+// private route's methods, a redirect to a private path) is a plain 404.
+func TestPublicPathsDoNotRevealPrivateRoutes(t *testing.T) {
+	e := newLimitedEnv(t, Limits{}, nil)
+	resp, body := (&testEnv{url: e.url}).do(t, http.MethodGet, "/docs/intro/wipe", "", nil, "")
+	if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Allow") != "" || strings.Contains(string(body), "DELETE") {
+		t.Errorf("GET /docs/intro/wipe without a token: %d Allow %q %q; want a plain 404", resp.StatusCode, resp.Header.Get("Allow"), body)
+	}
+}
+
+// Bodies held in memory are bounded for all users together.
+func TestBufferedBodiesAreBounded(t *testing.T) {
+	b := &bodyReader{timeout: time.Second, max: 100, total: 150}
+	release := make(chan struct{})
+	h := b.read(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { <-release }))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader(strings.Repeat("x", 100)))
+		if err == nil {
+			resp.Body.Close()
+			done <- resp.StatusCode
+		}
+	}()
+	waitUntil(t, func() bool { return b.held.Load() == 100 })
+	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(strings.Repeat("y", 80)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a body past the bound on buffered bytes: %d, want 503 with Retry-After", resp.StatusCode)
+	}
+	close(release)
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("the first request: %d", code)
+	}
+	waitUntil(t, func() bool { return b.held.Load() == 0 })
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// The session bound holds while sessions end and begin concurrently (run
+// with -race): no panic, no negative count, never more than the bound.
+func TestSessionBoundUnderChurn(t *testing.T) {
+	u := newUserLimits(Limits{MaxSessionsPerUser: 2}, mcp.NewServer(&mcp.Implementation{Name: "t", Version: "0"}, nil))
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 500 {
+				if u.reserveSession("alice") {
+					id := ""
+					if (g+i)%2 == 0 {
+						id = fmt.Sprintf("s%d-%d", g, i) // not a live session: pruned at the bound
+					}
+					u.settleSession("alice", id)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if us := u.sessions["alice"]; us != nil && (us.opening != 0 || len(us.ids) > 2) {
+		t.Errorf("after the churn: opening %d, ids %d; want 0 and at most 2", us.opening, len(us.ids))
 	}
 }
 

@@ -117,9 +117,9 @@ func (u *userLimits) reserveSession(user string) bool {
 		u.sessions[user] = us
 	}
 	if len(us.ids)+us.opening >= u.limits.MaxSessionsPerUser {
-		u.mu.Unlock()
+		// The MCP server's own lock is taken inside ours, never the
+		// other way round.
 		live := u.liveSessions()
-		u.mu.Lock()
 		for id := range us.ids {
 			if !live[id] {
 				delete(us.ids, id)
@@ -140,6 +140,9 @@ func (u *userLimits) settleSession(user, id string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	us := u.sessions[user]
+	if us == nil {
+		return
+	}
 	us.opening--
 	if id != "" {
 		us.ids[id] = true
