@@ -101,6 +101,7 @@ type SlowEchoOutput struct {
 
 func SlowEcho(tool *mcp.Tool, deps *Deps) mcp.ToolHandlerFor[SlowEchoInput, SlowEchoOutput] {
 	return func(ctx context.Context, req *mcp.CallToolRequest, in SlowEchoInput) (*mcp.CallToolResult, SlowEchoOutput, error) {
+		deps.Logger.Info("slow-echo started", "text", in.Text)
 		select {
 		case <-time.After(time.Duration(in.MS) * time.Millisecond):
 		case <-ctx.Done():

@@ -12,8 +12,10 @@ import (
 )
 
 // Serve serves h on ln until ctx is done, then shuts down gracefully: it
-// stops accepting connections, ends open streams and waits up to ten
-// seconds for requests in flight.
+// stops accepting connections (new requests are refused), ends open
+// streams and lets the requests in flight finish, for up to the server's
+// SHUTDOWN_TIMEOUT (ten seconds unless set); what still runs then is cut
+// off. A shutdown is not a failure: Serve returns nil.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, publicURL string, logger *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
@@ -34,11 +36,16 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, publicURL strin
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	grace := DefaultShutdownTimeout
+	if s, ok := h.(interface{ ShutdownTimeout() time.Duration }); ok {
+		grace = s.ShutdownTimeout()
+	}
+	logger.Info("shutting down: refusing new requests, letting those in flight finish", "timeout", grace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+		logger.Warn("requests still running at the end of SHUTDOWN_TIMEOUT were cut off", "timeout", grace)
+		_ = srv.Close()
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

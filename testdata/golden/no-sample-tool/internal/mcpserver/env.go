@@ -47,7 +47,8 @@ type Env struct {
 	// client.
 	TrustedProxies []netip.Prefix
 	// Limits bound what one user may hold open (MAX_SESSIONS_PER_USER,
-	// MAX_STREAMS_PER_USER, SESSION_IDLE_TIMEOUT, REQUEST_BODY_TIMEOUT).
+	// MAX_STREAMS_PER_USER, SESSION_IDLE_TIMEOUT, REQUEST_BODY_TIMEOUT,
+	// SHUTDOWN_TIMEOUT).
 	Limits Limits
 }
 
@@ -65,6 +66,9 @@ type Limits struct {
 	// BodyTimeout bounds the time an authenticated client may take to send
 	// a request body (REQUEST_BODY_TIMEOUT). Default 30 seconds.
 	BodyTimeout time.Duration
+	// ShutdownTimeout is how long requests in flight may go on after
+	// SIGTERM (SHUTDOWN_TIMEOUT). Default 10 seconds.
+	ShutdownTimeout time.Duration
 }
 
 // Defaults of Limits.
@@ -73,6 +77,7 @@ const (
 	DefaultMaxStreamsPerUser  = 20
 	DefaultSessionIdleTimeout = 10 * time.Minute
 	DefaultBodyTimeout        = 30 * time.Second
+	DefaultShutdownTimeout    = 10 * time.Second
 )
 
 // withDefaults fills in the zero fields of l.
@@ -88,6 +93,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.BodyTimeout <= 0 {
 		l.BodyTimeout = DefaultBodyTimeout
+	}
+	if l.ShutdownTimeout <= 0 {
+		l.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	return l
 }
@@ -186,7 +194,7 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 		name    string
 		into    *time.Duration
 		example string
-	}{{"SESSION_IDLE_TIMEOUT", &env.Limits.SessionIdleTimeout, "10m"}, {"REQUEST_BODY_TIMEOUT", &env.Limits.BodyTimeout, "30s"}} {
+	}{{"SESSION_IDLE_TIMEOUT", &env.Limits.SessionIdleTimeout, "10m"}, {"REQUEST_BODY_TIMEOUT", &env.Limits.BodyTimeout, "30s"}, {"SHUTDOWN_TIMEOUT", &env.Limits.ShutdownTimeout, "10s"}} {
 		if raw := strings.TrimSpace(getenv(v.name)); raw != "" {
 			d, err := time.ParseDuration(raw)
 			if err != nil || d < time.Second {

@@ -72,6 +72,7 @@ type Server struct {
 	public       publicSet
 	protect      func(http.Handler) http.Handler // the token check for routes outside the transports
 	verifier     *clerkauth.Verifier
+	grace        time.Duration
 	streams      context.Context
 	closeStreams context.CancelFunc
 }
@@ -142,7 +143,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		opts.RegisterTools(mcpServer)
 	}
 
-	s := &Server{mux: http.NewServeMux(), verifier: verifier}
+	s := &Server{mux: http.NewServeMux(), verifier: verifier, grace: limits.ShutdownTimeout}
 	for _, r := range settings.PublicRoutes {
 		s.public.add(r)
 	}
@@ -281,6 +282,10 @@ func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Re
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// ShutdownTimeout is how long Serve lets requests in flight finish after
+// it is told to stop (SHUTDOWN_TIMEOUT).
+func (s *Server) ShutdownTimeout() time.Duration { return s.grace }
 
 // CloseStreams ends the long-lived streams (SSE sessions, standalone GET
 // streams) so that a graceful shutdown does not wait for them.

@@ -36,7 +36,7 @@ func TestLoadEnvDefaults(t *testing.T) {
 		t.Fatalf("LoadEnv: %v", err)
 	}
 	want := Env{SecretKey: "sk_test_abc", Issuer: "https://clerk.example.com", APIURL: "https://api.clerk.com", Port: 8080,
-		Limits: Limits{MaxSessionsPerUser: DefaultMaxSessionsPerUser, MaxStreamsPerUser: DefaultMaxStreamsPerUser, SessionIdleTimeout: DefaultSessionIdleTimeout, BodyTimeout: DefaultBodyTimeout}}
+		Limits: Limits{MaxSessionsPerUser: DefaultMaxSessionsPerUser, MaxStreamsPerUser: DefaultMaxStreamsPerUser, SessionIdleTimeout: DefaultSessionIdleTimeout, BodyTimeout: DefaultBodyTimeout, ShutdownTimeout: DefaultShutdownTimeout}}
 	if !reflect.DeepEqual(env, want) {
 		t.Errorf("env = %+v, want %+v", env, want)
 	}
@@ -57,13 +57,14 @@ func TestLoadEnvValues(t *testing.T) {
 		"MAX_STREAMS_PER_USER":   "3",
 		"SESSION_IDLE_TIMEOUT":   "90s",
 		"REQUEST_BODY_TIMEOUT":   "5s",
+		"SHUTDOWN_TIMEOUT":       "25s",
 	})))
 	if err != nil {
 		t.Fatalf("LoadEnv: %v", err)
 	}
 	want := Env{SecretKey: "sk_live_xyz", Issuer: "https://clerk.mydomain.com", APIURL: "http://127.0.0.1:9999", Port: 0, PublicURL: "https://mcp.mydomain.com",
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
-		Limits:         Limits{MaxSessionsPerUser: 5, MaxStreamsPerUser: 3, SessionIdleTimeout: 90 * time.Second, BodyTimeout: 5 * time.Second}}
+		Limits:         Limits{MaxSessionsPerUser: 5, MaxStreamsPerUser: 3, SessionIdleTimeout: 90 * time.Second, BodyTimeout: 5 * time.Second, ShutdownTimeout: 25 * time.Second}}
 	if !reflect.DeepEqual(env, want) {
 		t.Errorf("env = %+v, want %+v (CLERK_FRONTEND_API_URL wins over the publishable key)", env, want)
 	}
