@@ -3,9 +3,9 @@ package clerkauth
 import (
 	"bytes"
 	"context"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -145,7 +145,9 @@ func TestJWKSFetchUnderWayPredatesKey(t *testing.T) {
 	// A made-up kid starts a fetch whose answer (made at once, without
 	// the new key) arrives late; the key is rotated in between.
 	late.set(400 * time.Millisecond)
-	go func() { _, _ = v.Verify(context.Background(), issueJWT(t, fake, clerkfake.TokenOptions{KeyID: "ins_madeup"})) }()
+	go func() {
+		_, _ = v.Verify(context.Background(), issueJWT(t, fake, clerkfake.TokenOptions{KeyID: "ins_madeup"}))
+	}()
 	waitFor(t, "the fetch to be under way", func() bool { return fake.Calls("jwks") == 2 })
 	if err := fake.RotateKey(false); err != nil {
 		t.Fatal(err)
