@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -54,9 +53,7 @@ func runConformance(t *testing.T, interopDir string, env []string, projectDir, b
 	serverEnv := fake.Env()
 	serverEnv["PORT"] = "0"
 	serverEnv["PUBLIC_URL"] = public
-	cmd := runServer(t, projectDir, serverEnv)
-	cmd.Path = filepath.Join(projectDir, filepath.Base(projectDir)+"-server")
-	base, _ := startAndWait(t, cmd)
+	base, _ := startAndWait(t, runServer(t, projectDir, serverEnv))
 	serveTokenProxy(t, ln, base, token)
 
 	conformance := filepath.Join(interopDir, "node_modules", ".bin", "conformance")
@@ -83,56 +80,64 @@ func runConformance(t *testing.T, interopDir string, env []string, projectDir, b
 }
 
 // TestInteropConformance runs the MCP conformance suite's server scenarios
-// against a freshly generated project: every generic scenario passes, and
-// the fixture-only ones are the expected failures listed, with reasons, in
-// conformance-baseline.yml.
+// against freshly generated projects, stateful and stateless: every generic
+// scenario passes, and the fixture-only ones are the expected failures
+// listed, with reasons, in the baseline files.
 func TestInteropConformance(t *testing.T) {
 	dir, env := interop(t)
-	summary := runConformance(t, dir, env, builtProject(t), "conformance-baseline.yml")
-	t.Logf("conformance, generated project: %s", summary)
+	for _, c := range []struct{ mode, project, baseline string }{
+		{"stateful", builtProject(t), "conformance-baseline.yml"},
+		{"stateless", defaultProject(t), "conformance-stateless-baseline.yml"},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			summary := runConformance(t, dir, env, c.project, c.baseline)
+			t.Logf("conformance, generated %s project: %s", c.mode, summary)
+		})
+	}
 }
 
-// TestInteropConformanceFixtures adds the suite's fixture tools to a
-// generated project the way a user adds tools (add-tool per tool, then the
-// handler file filled in) and runs the suite behind the real auth stack:
-// every tools scenario passes; prompts and resources, which generated
-// projects do not offer yet, are the expected failures.
+// TestInteropConformanceFixtures adds the suite's fixture tools to
+// generated projects the way a user adds tools (add-tool per tool, then the
+// handler file filled in) and runs the suite behind the real auth stack.
+// Stateful, every tools scenario passes; stateless, those that need a
+// request from the server to the client (sampling, elicitation) cannot,
+// as the stateless baseline says.
 func TestInteropConformanceFixtures(t *testing.T) {
 	dir, env := interop(t)
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	project := filepath.Join(t.TempDir(), "conf")
-	main := func(args ...string) {
-		var stdout, stderr bytes.Buffer
-		if code := Main(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
-			t.Fatalf("create-clerk-mcp %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	prepare := func(project string) error {
+		main := func(args ...string) error {
+			var stdout, stderr bytes.Buffer
+			if code := Main(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+				return fmt.Errorf("create-clerk-mcp %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+			}
+			return nil
 		}
+		for _, tool := range conformanceTools {
+			if err := main("add-tool", tool.Name, "--description", tool.Description, "--dir", project); err != nil {
+				return err
+			}
+			if err := copyFileErr(filepath.Join(dir, "conformance-tools", generator.ToolFileBase(tool.Name)+".go"), filepath.Join(project, "tools", generator.ToolFileBase(tool.Name)+".go")); err != nil {
+				return err
+			}
+		}
+		return copyFileErr(filepath.Join(dir, "conformance-tools", "conformance_media.go"), filepath.Join(project, "tools", "conformance_media.go"))
 	}
-	main("new", "conf", "--module", "example.com/conf", "--dir", project, "--yes", "--no-git", "--transport", "streamable-http", "--sessions", "stateful")
-	for _, tool := range conformanceTools {
-		main("add-tool", tool.Name, "--description", tool.Description, "--dir", project)
-		src := filepath.Join(dir, "conformance-tools", generator.ToolFileBase(tool.Name)+".go")
-		copyFile(t, src, filepath.Join(project, "tools", generator.ToolFileBase(tool.Name)+".go"))
+	for _, c := range []struct{ mode, baseline string }{
+		{"stateful", "conformance-fixtures-baseline.yml"},
+		{"stateless", "conformance-fixtures-stateless-baseline.yml"},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			project := generatedProjectDir(t, "conf"+c.mode, []string{"--sessions", c.mode}, prepare, false)
+			summary := runConformance(t, dir, env, project, c.baseline, "json-schema-2020-12")
+			t.Logf("conformance, %s project with the fixture tools: %s", c.mode, summary)
+		})
 	}
-	copyFile(t, filepath.Join(dir, "conformance-tools", "conformance_media.go"), filepath.Join(project, "tools", "conformance_media.go"))
-	build := exec.Command(goBin, "build", "-o", "conf-server", ".")
-	build.Dir = project
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	summary := runConformance(t, dir, env, project, "conformance-fixtures-baseline.yml", "json-schema-2020-12")
-	t.Logf("conformance, project with the fixture tools: %s", summary)
 }
 
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
+func copyFileErr(from, to string) error {
 	b, err := os.ReadFile(from)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(fmt.Errorf("copy %s: %w", from, err))
-	}
+	return os.WriteFile(to, b, 0o644)
 }
