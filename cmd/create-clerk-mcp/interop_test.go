@@ -73,40 +73,46 @@ func runTool(t *testing.T, env []string, timeout time.Duration, name string, arg
 	return stdout.String(), stderr.String(), err
 }
 
-// TestInteropInspectorCLI: MCP Inspector's CLI lists and calls the sample
-// tool with a bearer header over both transports, and fails with a bad one.
+// TestInteropInspectorCLI: MCP Inspector 1.x's CLI lists and calls the
+// sample tool with a bearer header over both transports of a stateful
+// project and over a stateless one, and fails with a bad token.
 func TestInteropInspectorCLI(t *testing.T) {
 	dir, env := interop(t)
 	fake := newFake(t)
 	base := startAgainst(t, fake)
-	cli := filepath.Join(dir, "node_modules", ".bin", "mcp-inspector")
+	stateless := startProject(t, defaultProject(t), fake, nil)
+	cli := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "inspector", "cli", "build", "cli.js")
 	token := fake.IssueOpaque(clerkfake.TokenOptions{})
-	for _, tr := range []struct{ path, transport string }{{"/mcp", "http"}, {"/sse", "sse"}} {
-		args := []string{"--cli", base + tr.path, "--transport", tr.transport, "--header", "Authorization: Bearer " + token}
-		out, errOut, err := runTool(t, env, 60*time.Second, cli, append(args, "--method", "tools/list")...)
+	for _, tr := range []struct{ base, path, transport string }{{base, "/mcp", "http"}, {base, "/sse", "sse"}, {stateless, "/mcp", "http"}} {
+		base := tr.base
+		args := []string{cli, "--cli", base + tr.path, "--transport", tr.transport, "--header", "Authorization: Bearer " + token}
+		out, errOut, err := runTool(t, env, 60*time.Second, "node", append(args, "--method", "tools/list")...)
 		if err != nil || !strings.Contains(out, `"get-clerk-user-data"`) {
 			t.Errorf("inspector tools/list over %s: %v\n%s\n%s", tr.path, err, out, errOut)
 		}
-		out, errOut, err = runTool(t, env, 60*time.Second, cli, append(args, "--method", "tools/call", "--tool-name", "get-clerk-user-data")...)
+		out, errOut, err = runTool(t, env, 60*time.Second, "node", append(args, "--method", "tools/call", "--tool-name", "get-clerk-user-data")...)
 		if err != nil || !strings.Contains(out, clerkfake.DefaultUserID) {
 			t.Errorf("inspector tools/call over %s: %v\n%s\n%s", tr.path, err, out, errOut)
 		} else {
 			t.Logf("inspector over %s: tools/list and tools/call get-clerk-user-data passed", tr.path)
 		}
-		bad := []string{"--cli", base + tr.path, "--transport", tr.transport, "--header", "Authorization: Bearer oat_00000000000000000000000000000000", "--method", "tools/list"}
-		if out, _, err := runTool(t, env, 60*time.Second, cli, bad...); err == nil {
+		bad := []string{cli, "--cli", base + tr.path, "--transport", tr.transport, "--header", "Authorization: Bearer oat_00000000000000000000000000000000", "--method", "tools/list"}
+		if out, _, err := runTool(t, env, 60*time.Second, "node", bad...); err == nil {
 			t.Errorf("inspector with a bad token over %s succeeded:\n%s", tr.path, out)
 		}
 	}
 }
 
-// TestInteropTypeScriptSDK: the TypeScript SDK's OAuth client runs the
-// whole flow against the fake Clerk and calls the tool, on each transport.
+// TestInteropTypeScriptSDK: the TypeScript SDK 1.x's OAuth client runs the
+// whole flow against the fake Clerk and calls the tool, on each transport
+// of a stateful project and on a stateless one.
 func TestInteropTypeScriptSDK(t *testing.T) {
 	dir, env := interop(t)
 	fake := newFake(t)
 	base := startAgainst(t, fake)
-	for _, tr := range []struct{ path, kind string }{{"/mcp", "http"}, {"/sse", "sse"}} {
+	stateless := startProject(t, defaultProject(t), fake, nil)
+	for _, tr := range []struct{ base, path, kind string }{{base, "/mcp", "http"}, {base, "/sse", "sse"}, {stateless, "/mcp", "http"}} {
+		base := tr.base
 		out, errOut, err := runTool(t, env, 60*time.Second, "node", filepath.Join(dir, "ts-oauth-client.mjs"), base+tr.path, tr.kind, "get-clerk-user-data")
 		if err != nil || !strings.Contains(out, clerkfake.DefaultUserID) {
 			t.Errorf("TS SDK OAuth client over %s: %v\n%s\n%s", tr.path, err, out, errOut)
@@ -127,8 +133,10 @@ func TestInteropMCPRemote(t *testing.T) {
 	dir, env := interop(t)
 	fake := newFake(t)
 	base := startAgainst(t, fake)
+	stateless := startProject(t, defaultProject(t), fake, nil)
 	proxy := filepath.Join(dir, "node_modules", "mcp-remote", "dist", "proxy.js")
-	for _, tr := range []struct{ path, mode string }{{"/mcp", "http-only"}, {"/sse", "sse-only"}} {
+	for _, tr := range []struct{ base, path, mode string }{{base, "/mcp", "http-only"}, {base, "/sse", "sse-only"}, {stateless, "/mcp", "http-only"}} {
+		base := tr.base
 		out, errOut, err := runTool(t, env, 90*time.Second, "node", filepath.Join(dir, "mcp-remote-driver.mjs"), proxy, base+tr.path, tr.mode, "get-clerk-user-data")
 		if err != nil || !strings.Contains(out, clerkfake.DefaultUserID) {
 			t.Errorf("mcp-remote over %s: %v\n%s\n%s", tr.path, err, out, errOut)
