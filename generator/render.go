@@ -68,6 +68,7 @@ var projectDeps = []struct{ Path, Version string }{
 	{"github.com/modelcontextprotocol/go-sdk", "v1.8.0"},
 	{"golang.org/x/sync", "v0.25.0"},
 	{"golang.org/x/time", "v0.15.0"},
+	{"github.com/yosida95/uritemplate/v3", "v3.0.2"},
 }
 
 // projectGoVersion is the go line of a project's go.mod: the oldest Go

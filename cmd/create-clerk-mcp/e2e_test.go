@@ -134,7 +134,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			want := `Bearer resource_metadata="` + base + `/.well-known/oauth-protected-resource` + path + `"`
+			want := `Bearer resource_metadata="` + base + `/.well-known/oauth-protected-resource` + path + `", scope="profile email"`
 			if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
 				t.Errorf("GET %s: %d %q, want 401 %q", path, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
 			}
@@ -247,7 +247,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		want := `Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"`
+		want := `Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="profile email"`
 		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
 			t.Errorf("POST /mcp: %d %q, want 401 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
 		}

@@ -74,10 +74,28 @@ func (b *bodyReader) read(next http.Handler) http.Handler {
 		// The body is in: the rest of the exchange (a long tool call's
 		// stream) is not bounded by the body's deadline.
 		_ = rc.SetReadDeadline(time.Time{})
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bufferedBody is a request body read into memory by bodyReader, which
+// later layers can look at without reading it again.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+// bufferedBodyOf returns the body bodyReader read for r, if it did.
+func bufferedBodyOf(r *http.Request) ([]byte, bool) {
+	b, ok := r.Body.(*bufferedBody)
+	if !ok {
+		return nil, false
+	}
+	return b.data, true
 }
 
 // boundBody gives a handler of the user's (public or protected) the body

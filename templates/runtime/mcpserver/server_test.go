@@ -171,7 +171,9 @@ func TestNoToken(t *testing.T) {
 				if resp.StatusCode != http.StatusUnauthorized {
 					t.Fatalf("Authorization %q: status %d, want 401", auth, resp.StatusCode)
 				}
-				want := `Bearer resource_metadata="` + e.url + "/.well-known/oauth-protected-resource" + tc.meta + `"`
+				// The metadata, and the scopes to ask for (never an error:
+				// RFC 6750 section 3.1).
+				want := `Bearer resource_metadata="` + e.url + "/.well-known/oauth-protected-resource" + tc.meta + `", scope="profile email"`
 				if got := resp.Header.Values("WWW-Authenticate"); len(got) != 1 || got[0] != want {
 					t.Errorf("WWW-Authenticate = %q, want exactly %q", got, want)
 				}

@@ -9,4 +9,5 @@ require (
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/time v0.15.0
+	github.com/yosida95/uritemplate/v3 v3.0.2
 )

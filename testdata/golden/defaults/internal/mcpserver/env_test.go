@@ -58,13 +58,15 @@ func TestLoadEnvValues(t *testing.T) {
 		"SESSION_IDLE_TIMEOUT":   "90s",
 		"REQUEST_BODY_TIMEOUT":   "5s",
 		"SHUTDOWN_TIMEOUT":       "25s",
+		"REQUIRE_TOKEN_AUDIENCE": "true",
 	})))
 	if err != nil {
 		t.Fatalf("LoadEnv: %v", err)
 	}
 	want := Env{SecretKey: "sk_live_xyz", Issuer: "https://clerk.mydomain.com", APIURL: "http://127.0.0.1:9999", Port: 0, PublicURL: "https://mcp.mydomain.com",
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
-		Limits:         Limits{MaxSessionsPerUser: 5, MaxStreamsPerUser: 3, SessionIdleTimeout: 90 * time.Second, BodyTimeout: 5 * time.Second, ShutdownTimeout: 25 * time.Second}}
+		RequireAudience: true,
+		TrustedProxies:  []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
+		Limits:          Limits{MaxSessionsPerUser: 5, MaxStreamsPerUser: 3, SessionIdleTimeout: 90 * time.Second, BodyTimeout: 5 * time.Second, ShutdownTimeout: 25 * time.Second}}
 	if !reflect.DeepEqual(env, want) {
 		t.Errorf("env = %+v, want %+v (CLERK_FRONTEND_API_URL wins over the publishable key)", env, want)
 	}
@@ -104,6 +106,7 @@ func TestLoadEnvErrors(t *testing.T) {
 		{"port negative", map[string]string{"PORT": "-1"}, []string{"PORT"}},
 		{"public url with path", map[string]string{"PUBLIC_URL": "https://mcp.example.com/mcp"}, []string{"PUBLIC_URL"}},
 		{"public url with credentials", map[string]string{"PUBLIC_URL": "https://u:p@mcp.example.com"}, []string{"PUBLIC_URL"}},
+		{"audience flag not a bool", map[string]string{"REQUIRE_TOKEN_AUDIENCE": "strict"}, []string{"REQUIRE_TOKEN_AUDIENCE"}},
 		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, []string{"TRUSTED_PROXIES", "nginx"}},
 		{"session cap zero", map[string]string{"MAX_SESSIONS_PER_USER": "0"}, []string{"MAX_SESSIONS_PER_USER"}},
 		{"stream cap not a number", map[string]string{"MAX_STREAMS_PER_USER": "many"}, []string{"MAX_STREAMS_PER_USER"}},

@@ -46,6 +46,11 @@ type Env struct {
 	// believed when telling clients apart. Empty: the peer address is the
 	// client.
 	TrustedProxies []netip.Prefix
+	// RequireAudience is REQUIRE_TOKEN_AUDIENCE (true/false): refuse
+	// tokens that name no audience, for Clerk instances whose clients
+	// always send the resource parameter. Tokens that name one must name
+	// this server either way.
+	RequireAudience bool
 	// Limits bound what one user may hold open (MAX_SESSIONS_PER_USER,
 	// MAX_STREAMS_PER_USER, SESSION_IDLE_TIMEOUT, REQUEST_BODY_TIMEOUT,
 	// SHUTDOWN_TIMEOUT).
@@ -170,6 +175,13 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 			errs = append(errs, fmt.Errorf("PUBLIC_URL: %w", err))
 		}
 		env.PublicURL = pub
+	}
+	if raw := strings.TrimSpace(getenv("REQUIRE_TOKEN_AUDIENCE")); raw != "" {
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("REQUIRE_TOKEN_AUDIENCE: %q is not true or false", raw))
+		}
+		env.RequireAudience = b
 	}
 	if raw := strings.TrimSpace(getenv("TRUSTED_PROXIES")); raw != "" {
 		proxies, err := parseTrustedProxies(raw)

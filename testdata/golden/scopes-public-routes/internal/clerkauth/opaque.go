@@ -5,7 +5,9 @@ package clerkauth
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -59,6 +61,10 @@ type opaqueVerifier struct {
 	group   singleflight.Group
 	budget  *verifyBudget
 	known   *knownTokens
+	// audienceOK reports whether an audience names this server;
+	// requireAudience refuses tokens without one.
+	audienceOK      func([]string) bool
+	requireAudience bool
 
 	cache *resultCache
 }
@@ -174,6 +180,28 @@ type oauthAccessToken struct {
 	Expired    bool     `json:"expired"`
 	Expiration *int64   `json:"expiration"`
 	Active     *bool    `json:"active"`
+	// Aud is the token's audience when Clerk reports one: a string or a
+	// list of strings (the resource the client asked for, RFC 8707).
+	Aud audience `json:"aud"`
+}
+
+// audience reads an "aud" that is a string or a list of strings.
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		if one != "" {
+			*a = audience{one}
+		}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("aud is neither a string nor a list of strings")
+	}
+	*a = many
+	return nil
 }
 
 // ask calls POST /v1/oauth_applications/access_tokens/verify and returns the
@@ -216,6 +244,10 @@ func (o *opaqueVerifier) ask(ctx context.Context, token string) (*Caller, time.T
 		return nil, negative, invalid("token expired")
 	case out.Subject == "":
 		return nil, negative, invalid("token has no subject")
+	case len(out.Aud) > 0 && !o.audienceOK(out.Aud):
+		return nil, negative, invalid("token audience does not name this server")
+	case len(out.Aud) == 0 && o.requireAudience:
+		return nil, negative, invalid("token has no audience, and this server requires one (REQUIRE_TOKEN_AUDIENCE)")
 	}
 	until := now.Add(MaxOpaqueCacheTTL)
 	if !expires.IsZero() && expires.Before(until) {

@@ -147,6 +147,9 @@ func (v *Verifier) checkJWT(ctx context.Context, token string) (*Caller, error) 
 	if len(c.Audience) > 0 && !v.audienceMatches(c.Audience) {
 		return nil, invalid("token audience does not name this server")
 	}
+	if len(c.Audience) == 0 && v.requireAudience {
+		return nil, invalid("token has no audience, and this server requires one (REQUIRE_TOKEN_AUDIENCE)")
+	}
 	scopes := c.Scp
 	if scopes == nil {
 		scopes = strings.Fields(c.Scope)

@@ -29,11 +29,14 @@ type TokenOptions struct {
 	ClientID string
 	Scopes   []string
 	TTL      time.Duration
+	// Audience is the JWT's "aud", or what the verify endpoint reports as
+	// an opaque token's "aud" (a string when there is one, else a list);
+	// default none, as Clerk does unless the client sent a resource.
+	Audience []string
 
 	// JWT only.
 	Issuer    string    // default: the fake's URL
 	Type      string    // the header "typ"; default "at+jwt"
-	Audience  []string  // "aud"; default none, as Clerk does
 	NoExpiry  bool      // leave out "exp"
 	NotBefore time.Time // "nbf"; default the issue time
 	KeyID     string    // the header "kid"; default the signing key's
@@ -64,6 +67,7 @@ type opaqueToken struct {
 	expiresAt time.Time
 	revoked   bool
 	createdAt time.Time
+	audience  []string
 }
 
 // IssueOpaque mints an opaque access token ("oat_...") that the Backend API
@@ -76,7 +80,7 @@ func (f *Fake) IssueOpaque(o TokenOptions) string {
 	defer f.mu.Unlock()
 	f.opaque[token] = &opaqueToken{
 		id: "oat_" + randomHex(16), userID: o.UserID, clientID: o.ClientID, scopes: o.Scopes,
-		expiresAt: now.Add(o.TTL), createdAt: now,
+		expiresAt: now.Add(o.TTL), createdAt: now, audience: o.Audience,
 	}
 	return token
 }
@@ -195,10 +199,18 @@ func (f *Fake) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	writeJSON(w, http.StatusOK, map[string]any{
+	out := map[string]any{
 		"object": "clerk_idp_oauth_access_token", "id": tc.id, "client_id": tc.clientID,
 		"subject": tc.userID, "scopes": tc.scopes, "revoked": tc.revoked, "revocation_reason": nil,
 		"expired": !now.Before(tc.expiresAt), "expiration": tc.expiresAt.UnixMilli(),
 		"created_at": tc.createdAt.UnixMilli(), "updated_at": tc.createdAt.UnixMilli(),
-	})
+	}
+	switch len(tc.audience) {
+	case 0:
+	case 1:
+		out["aud"] = tc.audience[0]
+	default:
+		out["aud"] = tc.audience
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,10 @@ type Middleware struct {
 	ResourceMetadataURL string
 	// RequiredScopes, when set, must all have been granted (else 403).
 	RequiredScopes []string
+	// ChallengeScopes are named in the scope parameter of a 401, so that
+	// a client asks Clerk for the scopes this server uses (RFC 6750 §3,
+	// MCP's scope selection).
+	ChallengeScopes []string
 	// ClientAddress tells clients apart for the verify budget; nil uses
 	// the peer address (ClientAddress with no trusted proxies).
 	ClientAddress func(*http.Request) string
@@ -108,8 +113,17 @@ func (m *Middleware) challenge(w http.ResponseWriter, status int, code, descript
 	if code != "" {
 		params = append(params, fmt.Sprintf("error=%q", code), fmt.Sprintf("error_description=%q", sanitizeQuoted(description)))
 	}
-	if code == "insufficient_scope" || (code == "" && len(m.RequiredScopes) > 0) {
-		params = append(params, fmt.Sprintf("scope=%q", strings.Join(m.RequiredScopes, " ")))
+	scopes := m.ChallengeScopes
+	if code == "insufficient_scope" {
+		scopes = m.RequiredScopes
+	}
+	for _, s := range m.RequiredScopes { // a 401 names what a 403 would want too
+		if !slices.Contains(scopes, s) {
+			scopes = append(slices.Clone(scopes), s)
+		}
+	}
+	if len(scopes) > 0 {
+		params = append(params, fmt.Sprintf("scope=%q", strings.Join(scopes, " ")))
 	}
 	w.Header().Set("WWW-Authenticate", "Bearer "+strings.Join(params, ", "))
 	body := code

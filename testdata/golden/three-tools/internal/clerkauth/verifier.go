@@ -62,9 +62,13 @@ type Config struct {
 	APIURL string
 	// SecretKey authenticates Backend API calls.
 	SecretKey string
-	// Audiences lists the "aud" values that name this server. A JWT with an
-	// "aud" claim must name one of them; a JWT without one is accepted.
+	// Audiences lists the "aud" values that name this server. A token (of
+	// either format) with an audience must name one of them; one without
+	// is accepted unless RequireAudience.
 	Audiences []string
+	// RequireAudience refuses tokens that name no audience, for instances
+	// whose clients always send the RFC 8707 resource parameter.
+	RequireAudience bool
 	// HTTPClient makes the calls to Clerk. Its Timeout, if zero, is set to
 	// DefaultOutboundTimeout.
 	HTTPClient *http.Client
@@ -96,13 +100,14 @@ const (
 // Verifier verifies Clerk OAuth access tokens of both formats. It is safe
 // for concurrent use.
 type Verifier struct {
-	issuer    string
-	audiences map[string]bool
-	now       func() time.Time
-	logger    *slog.Logger
-	jwks      *jwksCache
-	jwtCache  *resultCache
-	opaque    *opaqueVerifier
+	issuer          string
+	audiences       map[string]bool
+	requireAudience bool
+	now             func() time.Time
+	logger          *slog.Logger
+	jwks            *jwksCache
+	jwtCache        *resultCache
+	opaque          *opaqueVerifier
 }
 
 // NewVerifier checks cfg and returns a Verifier.
@@ -161,15 +166,19 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	jwks.onError = func(err error) {
 		logs.Log(logger, slog.LevelWarn, "cannot fetch Clerk's signing keys", "err", err)
 	}
-	return &Verifier{
-		issuer:    issuer,
-		audiences: auds,
-		now:       now,
-		logger:    logger,
-		jwks:      jwks,
-		jwtCache:  newResultCache(now),
-		opaque:    newOpaqueVerifier(backend, now, logger, logs, perSecond, burst),
-	}, nil
+	opaque := newOpaqueVerifier(backend, now, logger, logs, perSecond, burst)
+	v := &Verifier{
+		issuer:          issuer,
+		audiences:       auds,
+		requireAudience: cfg.RequireAudience,
+		now:             now,
+		logger:          logger,
+		jwks:            jwks,
+		jwtCache:        newResultCache(now),
+		opaque:          opaque,
+	}
+	opaque.audienceOK, opaque.requireAudience = v.audienceMatches, cfg.RequireAudience
+	return v, nil
 }
 
 // Verify checks token and returns its caller. Errors wrap ErrInvalidToken

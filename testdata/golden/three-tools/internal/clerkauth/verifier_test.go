@@ -156,18 +156,39 @@ func TestVerifyValidTokens(t *testing.T) {
 	})
 }
 
+// An audience, when a token of either format has one, must name this
+// server; with RequireAudience a token without one is refused too.
 func TestVerifyAudience(t *testing.T) {
 	fake := clerkfake.New(t)
 	v := newTestVerifier(t, fake, nil)
-	for _, aud := range [][]string{{thisServer}, {thisServer + "/"}, {"https://mcp.example.com"}, {"https://other.example.com", thisServer}} {
-		tok := issueJWT(t, fake, clerkfake.TokenOptions{Audience: aud})
-		if _, err := v.Verify(context.Background(), tok); err != nil {
-			t.Errorf("aud %q: Verify: %v, want accepted", aud, err)
-		}
+	strict := newTestVerifier(t, fake, func(c *Config) { c.RequireAudience = true })
+	issue := map[string]func(o clerkfake.TokenOptions) string{
+		"jwt":    func(o clerkfake.TokenOptions) string { return issueJWT(t, fake, o) },
+		"opaque": func(o clerkfake.TokenOptions) string { return fake.IssueOpaque(o) },
 	}
-	tok := issueJWT(t, fake, clerkfake.TokenOptions{Audience: []string{"https://other.example.com/mcp"}})
-	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrInvalidToken) || !strings.Contains(err.Error(), "audience") {
-		t.Errorf("aud naming another server: err = %v, want an audience ErrInvalidToken", err)
+	for format, mint := range issue {
+		for _, aud := range [][]string{{thisServer}, {thisServer + "/"}, {"https://mcp.example.com"}, {"https://other.example.com", thisServer}} {
+			tok := mint(clerkfake.TokenOptions{Audience: aud})
+			if _, err := v.Verify(context.Background(), tok); err != nil {
+				t.Errorf("%s with aud %q: Verify: %v, want accepted", format, aud, err)
+			}
+			if _, err := strict.Verify(context.Background(), tok); err != nil {
+				t.Errorf("%s with aud %q, audience required: Verify: %v, want accepted", format, aud, err)
+			}
+		}
+		for _, aud := range [][]string{{"https://other.example.com/mcp"}, {"https://other.example.com", "https://third.example.com"}} {
+			tok := mint(clerkfake.TokenOptions{Audience: aud})
+			if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrInvalidToken) || !strings.Contains(err.Error(), "audience") {
+				t.Errorf("%s with aud %q naming other servers: err = %v, want an audience ErrInvalidToken", format, aud, err)
+			}
+		}
+		tok := mint(clerkfake.TokenOptions{})
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Errorf("%s without aud: %v, want accepted (Clerk often sets none)", format, err)
+		}
+		if _, err := strict.Verify(context.Background(), tok); !errors.Is(err, ErrInvalidToken) || !strings.Contains(err.Error(), "REQUIRE_TOKEN_AUDIENCE") {
+			t.Errorf("%s without aud, audience required: err = %v, want ErrInvalidToken naming REQUIRE_TOKEN_AUDIENCE", format, err)
+		}
 	}
 }
 

@@ -38,6 +38,9 @@ type Settings struct {
 	// AllowedOrigins are browser origins allowed on /mcp and /sse besides
 	// PUBLIC_URL's own; "*" allows all.
 	AllowedOrigins []string
+	// Operations are the scopes each tool, prompt and resource needs: a
+	// call without them gets 403 insufficient_scope naming them all.
+	Operations Operations
 }
 
 // Options are what New needs besides Settings and Env.
@@ -126,12 +129,13 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		client = &http.Client{Timeout: clerkauth.DefaultOutboundTimeout}
 	}
 	verifier, err := clerkauth.NewVerifier(clerkauth.Config{
-		Issuer:     env.Issuer,
-		APIURL:     env.APIURL,
-		SecretKey:  env.SecretKey,
-		Audiences:  []string{env.PublicURL, env.PublicURL + PathStreamable, env.PublicURL + PathSSE},
-		HTTPClient: client,
-		Logger:     logger,
+		Issuer:          env.Issuer,
+		APIURL:          env.APIURL,
+		SecretKey:       env.SecretKey,
+		Audiences:       []string{env.PublicURL, env.PublicURL + PathStreamable, env.PublicURL + PathSSE},
+		RequireAudience: env.RequireAudience,
+		HTTPClient:      client,
+		Logger:          logger,
 	})
 	if err != nil {
 		return nil, err
@@ -152,7 +156,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	middleware := func(metaPath string) *clerkauth.Middleware {
 		return &clerkauth.Middleware{
 			Verifier: verifier, ResourceMetadataURL: env.PublicURL + metaPath, RequiredScopes: settings.RequiredScopes,
-			ClientAddress: clientAddress, Logger: logger, Logs: logs,
+			ChallengeScopes: challengeScopes(settings.Scopes), ClientAddress: clientAddress, Logger: logger, Logs: logs,
 		}
 	}
 	s.streams, s.closeStreams = context.WithCancel(context.Background())
@@ -172,8 +176,12 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		if err != nil {
 			return err
 		}
+		ops, err := newOperationGuard(settings.Operations, settings.RequiredScopes, env.PublicURL+metaPath)
+		if err != nil {
+			return err
+		}
 		s.mux.Handle(metaPath, builtin(meta))
-		s.mux.Handle(path, route{Handler: guard.wrap(middleware(metaPath).Wrap(bodies.read(s.endOnShutdown(transport)))), ownBody: true})
+		s.mux.Handle(path, route{Handler: guard.wrap(middleware(metaPath).Wrap(bodies.read(ops.wrap(s.endOnShutdown(transport))))), ownBody: true})
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
@@ -243,6 +251,20 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}))
 	verifier.Warm()
 	return s, nil
+}
+
+// challengeScopes are the scopes a 401 names, so that a client asks Clerk
+// for what this server uses rather than everything Clerk offers:
+// the advertised scopes, without offline_access (a refresh token is the
+// client's business, and Clerk refuses it to some clients).
+func challengeScopes(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		if s != "offline_access" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // ready answers /readyz: 200 once the signing keys are loaded (tokens can
