@@ -448,3 +448,32 @@ func TestFloodLogsAreThrottled(t *testing.T) {
 		t.Errorf("100 refused requests logged %d lines, want at most 3:\n%s", lines, e.logs.String())
 	}
 }
+
+// Idle sessions expire (SESSION_IDLE_TIMEOUT) and free their place under
+// the cap.
+func TestIdleSessionsExpire(t *testing.T) {
+	e := newLimitedEnv(t, Limits{MaxSessionsPerUser: 2, SessionIdleTimeout: 200 * time.Millisecond}, nil)
+	alice := e.fake.IssueOpaque(clerkfake.TokenOptions{})
+	var first string
+	for i := range 2 {
+		resp := initialize(t, e.url, alice)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("session %d: %d", i+1, resp.StatusCode)
+		}
+		if first == "" {
+			first = resp.Header.Get("Mcp-Session-Id")
+		}
+	}
+	if resp := initialize(t, e.url, alice); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a third session: %d, want 429", resp.StatusCode)
+	}
+	waitUntil(t, func() bool { return initialize(t, e.url, alice).StatusCode == http.StatusOK })
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`))
+	req.Header = mcpHeaders.Clone()
+	req.Header.Set("Authorization", "Bearer "+alice)
+	req.Header.Set("Mcp-Session-Id", first)
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	if resp, _ := send(t, req); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a request in an expired session: %d, want 404", resp.StatusCode)
+	}
+}
