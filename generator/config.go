@@ -63,13 +63,41 @@ type Config struct {
 	PublicRoutes    []string
 	AllowedOrigins  []string
 	Tools           []Tool
+	Prompts         []Prompt
+	Resources       []Resource
 }
 
 // Tool is one MCP tool of the project.
 type Tool struct {
 	Name        string
 	Description string
+	// Scopes a token needs to call the tool; nil or empty: none beyond
+	// requiredScopes.
+	Scopes []string
 }
+
+// Prompt is one MCP prompt of the project.
+type Prompt struct {
+	Name        string
+	Description string
+	// Scopes a token needs to get the prompt.
+	Scopes []string
+}
+
+// Resource is one MCP resource of the project, or a resource template when
+// its URI has {...} expressions (RFC 6570).
+type Resource struct {
+	Name        string
+	URI         string
+	Description string
+	MIMEType    string
+	// Scopes a token needs to read the resource.
+	Scopes []string
+}
+
+// IsTemplate reports whether the resource's URI is a URI template, which
+// registers a resource template rather than a resource.
+func (r Resource) IsTemplate() bool { return strings.ContainsAny(r.URI, "{}") }
 
 // HasTransport reports whether the config enables transport t.
 func (c *Config) HasTransport(t string) bool { return slices.Contains(c.Transports, t) }
@@ -88,6 +116,8 @@ func DefaultConfig(name string) *Config {
 		PublicRoutes:   []string{},
 		AllowedOrigins: []string{},
 		Tools:          []Tool{{Name: SampleToolName, Description: SampleToolDescription}},
+		Prompts:        []Prompt{},
+		Resources:      []Resource{},
 	}
 }
 
@@ -146,7 +176,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &ConfigError{File: file, Line: root.Line, Msg: "expected a mapping of keys (version, name, module, ...)"}
 	}
-	cfg := &Config{PublicRoutes: []string{}, AllowedOrigins: []string{}, Scopes: []string{}, RequiredScopes: []string{}, Tools: []Tool{}}
+	cfg := &Config{PublicRoutes: []string{}, AllowedOrigins: []string{}, Scopes: []string{}, RequiredScopes: []string{}, Tools: []Tool{}, Prompts: []Prompt{}, Resources: []Resource{}}
 	var requiredNode *yaml.Node
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -220,8 +250,12 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 			})
 		case "tools":
 			cfg.Tools = parseTools(errs, v)
+		case "prompts":
+			cfg.Prompts = parsePrompts(errs, v)
+		case "resources":
+			cfg.Resources = parseResources(errs, v)
 		default:
-			errs.add(k.Line, key, "unknown key; the keys are version, name, module, transports, sessions, scopes, requiredScopes, publicRoutes, allowedOrigins and tools")
+			errs.add(k.Line, key, "unknown key; the keys are version, name, module, transports, sessions, scopes, requiredScopes, publicRoutes, allowedOrigins, tools, prompts and resources")
 		}
 	}
 	if requiredNode != nil && requiredNode.Kind == yaml.SequenceNode {
@@ -283,106 +317,272 @@ func stringList(errs *configErrors, key string, v *yaml.Node, check func(string)
 	return out
 }
 
-func parseTools(errs *configErrors, v *yaml.Node) []Tool {
+// entryKind describes one kind of entry of clerk-mcp.yaml (tools, prompts,
+// resources): its key, the package its handlers live in, and the Go names
+// each entry's handler file declares.
+type entryKind struct {
+	key      string // "tools"
+	singular string // "tool"
+	keys     string // the keys an entry has, for errors
+	dir      string // the package directory of the handlers
+	// suffixes are appended to an entry's identifier to give the Go names
+	// its handler file declares ("" is the handler itself).
+	suffixes []string
+	// reserved are identifiers and file base names (lower case) of the
+	// package that handlers must not take.
+	reservedIdents, reservedFiles map[string]bool
+	fileSuffix                    string // for a file base that would be special (ToolFileBase)
+}
+
+var (
+	toolKind = &entryKind{key: "tools", singular: "tool", keys: "name, description and scopes", dir: "tools",
+		suffixes: []string{"", "Input", "Output"}, reservedIdents: setOf("Deps"), reservedFiles: setOf("deps"), fileSuffix: "_tool"}
+	promptKind = &entryKind{key: "prompts", singular: "prompt", keys: "name, description and scopes", dir: "prompts",
+		suffixes: []string{""}, reservedIdents: setOf("Complete"), reservedFiles: setOf("prompts"), fileSuffix: "_prompt"}
+	resourceKind = &entryKind{key: "resources", singular: "resource", keys: "name, uri, description, mimeType and scopes", dir: "resources",
+		suffixes: []string{""}, reservedIdents: setOf("Complete"), reservedFiles: setOf("resources"), fileSuffix: "_resource"}
+)
+
+// entryItems reads a list of entries, each a mapping: it reports an item
+// that is not one, keys given twice and unknown keys, and calls field for
+// every other key. It returns one index per item read (into v.Content).
+func entryItems(errs *configErrors, v *yaml.Node, kind *entryKind, known []string, begin func(), field func(ik, key string, val *yaml.Node)) []int {
 	if v.Kind != yaml.SequenceNode {
-		errs.add(v.Line, "tools", "must be a list of tools, each with a name and a description")
+		errs.add(v.Line, kind.key, "must be a list of %ss, each a mapping with %s", kind.singular, kind.keys)
 		return nil
 	}
-	tools := []Tool{}
+	var read []int
 	for i, item := range v.Content {
-		ik := fmt.Sprintf("tools[%d]", i)
+		ik := fmt.Sprintf("%s[%d]", kind.key, i)
 		if item.Kind != yaml.MappingNode {
-			errs.add(item.Line, ik, "must be a mapping with name and description")
+			errs.add(item.Line, ik, "must be a mapping with %s", kind.keys)
 			continue
 		}
-		var t Tool
+		begin()
 		seen := map[string]bool{}
 		for j := 0; j+1 < len(item.Content); j += 2 {
 			k, val := item.Content[j], item.Content[j+1]
 			if seen[k.Value] {
-				errs.add(k.Line, ik+"."+k.Value, "appears twice in this tool; keep one")
+				errs.add(k.Line, ik+"."+k.Value, "appears twice in this %s; keep one", kind.singular)
 				continue
 			}
 			seen[k.Value] = true
-			switch k.Value {
-			case "name":
-				if s, ok := scalarString(errs, ik+".name", val); ok {
-					if err := ValidateToolName(s); err != nil {
-						errs.add(val.Line, ik+".name", "%v", err)
-					}
-					t.Name = s
-				}
-			case "description":
-				if s, ok := scalarString(errs, ik+".description", val); ok {
-					t.Description = s
-				}
-			default:
-				errs.add(k.Line, ik+"."+k.Value, "unknown key; a tool has name and description")
+			if !slices.Contains(known, k.Value) {
+				errs.add(k.Line, ik+"."+k.Value, "unknown key; a %s has %s", kind.singular, kind.keys)
+				continue
 			}
+			field(ik, k.Value, val)
 		}
 		if !seen["name"] {
 			errs.add(item.Line, ik+".name", "missing")
 		}
-		tools = append(tools, t)
+		if kind == resourceKind && !seen["uri"] {
+			errs.add(item.Line, ik+".uri", "missing; give the resource's URI, such as notes://index")
+		}
+		read = append(read, i)
 	}
-	// Duplicates and clashing Go names, located at the later tool.
-	if err := checkToolSet(tools); err != nil {
-		var te *toolSetError
-		if errors.As(err, &te) {
-			errs.add(v.Content[te.index].Line, fmt.Sprintf("tools[%d].name", te.index), "%s", te.msg)
+	return read
+}
+
+// entryName reads an entry's name, checked by validate.
+func entryName(errs *configErrors, ik string, val *yaml.Node, validate func(string) error) string {
+	s, ok := scalarString(errs, ik+".name", val)
+	if ok {
+		if err := validate(s); err != nil {
+			errs.add(val.Line, ik+".name", "%v", err)
 		}
 	}
+	return s
+}
+
+// entryScopes reads an entry's scopes list.
+func entryScopes(errs *configErrors, ik string, val *yaml.Node) []string {
+	return stringList(errs, ik+".scopes", val, scopeProblem)
+}
+
+// reportSet locates a set error (a duplicate or clash) at the later entry.
+func reportSet(errs *configErrors, v *yaml.Node, kind *entryKind, index []int, err error, field string) {
+	var se *setError
+	if errors.As(err, &se) {
+		i := index[se.index]
+		errs.add(v.Content[i].Line, fmt.Sprintf("%s[%d].%s", kind.key, i, field), "%s", se.msg)
+	}
+}
+
+func parseTools(errs *configErrors, v *yaml.Node) []Tool {
+	tools := []Tool{}
+	index := entryItems(errs, v, toolKind, []string{"name", "description", "scopes"}, func() { tools = append(tools, Tool{}) }, func(ik, key string, val *yaml.Node) {
+		t := &tools[len(tools)-1]
+		switch key {
+		case "name":
+			t.Name = entryName(errs, ik, val, ValidateToolName)
+		case "description":
+			t.Description, _ = scalarString(errs, ik+".description", val)
+		case "scopes":
+			t.Scopes = entryScopes(errs, ik, val)
+		}
+	})
+	reportSet(errs, v, toolKind, index, checkToolSet(tools), "name")
 	return tools
 }
 
-type toolSetError struct {
-	index int
-	msg   string
+func parsePrompts(errs *configErrors, v *yaml.Node) []Prompt {
+	prompts := []Prompt{}
+	index := entryItems(errs, v, promptKind, []string{"name", "description", "scopes"}, func() { prompts = append(prompts, Prompt{}) }, func(ik, key string, val *yaml.Node) {
+		p := &prompts[len(prompts)-1]
+		switch key {
+		case "name":
+			p.Name = entryName(errs, ik, val, ValidatePromptName)
+		case "description":
+			p.Description, _ = scalarString(errs, ik+".description", val)
+		case "scopes":
+			p.Scopes = entryScopes(errs, ik, val)
+		}
+	})
+	reportSet(errs, v, promptKind, index, checkPromptSet(prompts), "name")
+	return prompts
 }
 
-func (e *toolSetError) Error() string { return e.msg }
+func parseResources(errs *configErrors, v *yaml.Node) []Resource {
+	resources := []Resource{}
+	index := entryItems(errs, v, resourceKind, []string{"name", "uri", "description", "mimeType", "scopes"}, func() { resources = append(resources, Resource{}) }, func(ik, key string, val *yaml.Node) {
+		r := &resources[len(resources)-1]
+		switch key {
+		case "name":
+			r.Name = entryName(errs, ik, val, ValidateResourceName)
+		case "uri":
+			if s, ok := scalarString(errs, ik+".uri", val); ok {
+				if err := ValidateResourceURI(s); err != nil {
+					errs.add(val.Line, ik+".uri", "%v", err)
+				}
+				r.URI = s
+			}
+		case "description":
+			r.Description, _ = scalarString(errs, ik+".description", val)
+		case "mimeType":
+			if s, ok := scalarString(errs, ik+".mimeType", val); ok {
+				if err := ValidateMIMEType(s); err != nil {
+					errs.add(val.Line, ik+".mimeType", "%v", err)
+				}
+				r.MIMEType = s
+			}
+		case "scopes":
+			r.Scopes = entryScopes(errs, ik, val)
+		}
+	})
+	var se *setError
+	if err := checkResourceSet(resources); errors.As(err, &se) {
+		field := "name"
+		if se.uri {
+			field = "uri"
+		}
+		i := index[se.index]
+		errs.add(v.Content[i].Line, fmt.Sprintf("resources[%d].%s", i, field), "%s", se.msg)
+	}
+	return resources
+}
 
-// checkToolSet refuses duplicate tool names and names that derive the same
-// Go identifier or file name.
-func checkToolSet(tools []Tool) error {
+type setError struct {
+	index int
+	msg   string
+	uri   bool // the URI is the problem, not the name
+}
+
+func (e *setError) Error() string { return e.msg }
+
+// checkNames refuses duplicate names within a kind and names that derive
+// the same Go identifier or file name in the kind's package.
+func checkNames(kind *entryKind, names []string) error {
 	idents := map[string]string{}
 	files := map[string]string{}
-	for name := range reservedIdents {
-		idents[name] = "the tools package"
+	pkg := "the " + kind.dir + " package"
+	for name := range kind.reservedIdents {
+		idents[name] = pkg
 	}
-	for name := range reservedFiles {
-		files[name] = "the tools package"
+	for name := range kind.reservedFiles {
+		files[name] = pkg
 	}
-	for i, t := range tools {
-		if t.Name == "" || ValidateToolName(t.Name) != nil {
+	owner := func(o string) string {
+		if o == pkg {
+			return o
+		}
+		return fmt.Sprintf("%s %q", kind.singular, o)
+	}
+	for i, name := range names {
+		if name == "" || validateName(kind.singular, name) != nil {
 			continue
 		}
-		id := ToolIdent(t.Name)
-		for _, derived := range []string{id, id + "Input", id + "Output"} {
-			if other, ok := idents[derived]; ok {
-				if other == t.Name {
-					return &toolSetError{i, fmt.Sprintf("tool %q is listed twice", t.Name)}
+		id := ToolIdent(name)
+		for _, suffix := range kind.suffixes {
+			if other, ok := idents[id+suffix]; ok {
+				if other == name {
+					return &setError{index: i, msg: fmt.Sprintf("%s %q is listed twice", kind.singular, name)}
 				}
-				return &toolSetError{i, fmt.Sprintf("tool %q clashes with %s: both need the Go name %s; rename one", t.Name, describeOwner(other), derived)}
+				return &setError{index: i, msg: fmt.Sprintf("%s %q clashes with %s: both need the Go name %s; rename one", kind.singular, name, owner(other), id+suffix)}
 			}
 		}
-		file := strings.ToLower(ToolFileBase(t.Name))
+		file := strings.ToLower(fileBase(name, kind.fileSuffix))
 		if other, ok := files[file]; ok {
-			return &toolSetError{i, fmt.Sprintf("tool %q clashes with %s: both need the file tools/%s.go; rename one", t.Name, describeOwner(other), file)}
+			return &setError{index: i, msg: fmt.Sprintf("%s %q clashes with %s: both need the file %s/%s.go; rename one", kind.singular, name, owner(other), kind.dir, file)}
 		}
-		for _, derived := range []string{id, id + "Input", id + "Output"} {
-			idents[derived] = t.Name
+		for _, suffix := range kind.suffixes {
+			idents[id+suffix] = name
 		}
-		files[file] = t.Name
+		files[file] = name
 	}
 	return nil
 }
 
-func describeOwner(owner string) string {
-	if owner == "the tools package" {
-		return owner
+// checkToolSet refuses duplicate tool names and names that derive the same
+// Go identifier or file name.
+func checkToolSet(tools []Tool) error {
+	names := make([]string, len(tools))
+	for i, t := range tools {
+		names[i] = t.Name
 	}
-	return fmt.Sprintf("tool %q", owner)
+	return checkNames(toolKind, names)
+}
+
+// checkPromptSet does the same for prompts.
+func checkPromptSet(prompts []Prompt) error {
+	names := make([]string, len(prompts))
+	for i, p := range prompts {
+		names[i] = p.Name
+	}
+	return checkNames(promptKind, names)
+}
+
+// checkResourceSet does the same for resources, and refuses a URI listed
+// twice (the later would replace the earlier in the server).
+func checkResourceSet(resources []Resource) error {
+	names := make([]string, len(resources))
+	for i, r := range resources {
+		names[i] = r.Name
+	}
+	if err := checkNames(resourceKind, names); err != nil {
+		return err
+	}
+	uris := map[string]string{}
+	for i, r := range resources {
+		if r.URI == "" {
+			continue
+		}
+		if other, ok := uris[r.URI]; ok {
+			return &setError{index: i, uri: true, msg: fmt.Sprintf("resource %q has the URI %s of resource %q; each resource needs its own URI", r.Name, r.URI, other)}
+		}
+		uris[r.URI] = r.Name
+	}
+	return nil
+}
+
+func checkScopes(scopes []string) []error {
+	var errs []error
+	for _, s := range scopes {
+		if err := ValidateScope(s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 // Validate checks the config as a whole, as ParseConfig does for a file.
@@ -432,9 +632,32 @@ func (c *Config) Validate() error {
 		if err := ValidateToolName(t.Name); err != nil {
 			errs = append(errs, err)
 		}
+		errs = append(errs, checkScopes(t.Scopes)...)
 	}
-	if err := checkToolSet(c.Tools); err != nil {
-		errs = append(errs, err)
+	for _, p := range c.Prompts {
+		if err := ValidatePromptName(p.Name); err != nil {
+			errs = append(errs, err)
+		}
+		errs = append(errs, checkScopes(p.Scopes)...)
+	}
+	for _, r := range c.Resources {
+		if err := ValidateResourceName(r.Name); err != nil {
+			errs = append(errs, err)
+		}
+		if err := ValidateResourceURI(r.URI); err != nil {
+			errs = append(errs, err)
+		}
+		if r.MIMEType != "" {
+			if err := ValidateMIMEType(r.MIMEType); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		errs = append(errs, checkScopes(r.Scopes)...)
+	}
+	for _, err := range []error{checkToolSet(c.Tools), checkPromptSet(c.Prompts), checkResourceSet(c.Resources)} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -548,16 +771,31 @@ func MarshalConfig(cfg *Config) ([]byte, error) {
 	}
 	add("Paths (\"/about\") or prefixes (\"/docs/*\") served without a token, besides the built-in public routes.", "publicRoutes", list(cfg.PublicRoutes))
 	add("Browser origins allowed on /mcp and /sse besides PUBLIC_URL's own; [\"*\"] allows all.", "allowedOrigins", list(cfg.AllowedOrigins))
-	tools := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-	if len(cfg.Tools) == 0 {
-		tools.Style = yaml.FlowStyle
+	entries := func(items [][]*yaml.Node) *yaml.Node {
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		if len(items) == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		for _, content := range items {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: content})
+		}
+		return n
 	}
+	var tools, prompts, resources [][]*yaml.Node
 	for _, t := range cfg.Tools {
-		tools.Content = append(tools.Content, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
-			str("name"), str(t.Name), str("description"), str(t.Description),
-		}})
+		tools = append(tools, entryNodes(t.Name, "", t.Description, "", t.Scopes))
 	}
-	add("MCP tools. Add one with `create-clerk-mcp add-tool NAME`.", "tools", tools)
+	for _, p := range cfg.Prompts {
+		prompts = append(prompts, entryNodes(p.Name, "", p.Description, "", p.Scopes))
+	}
+	for _, r := range cfg.Resources {
+		resources = append(resources, entryNodes(r.Name, r.URI, r.Description, r.MIMEType, r.Scopes))
+	}
+	add("MCP tools. Add one with `create-clerk-mcp add-tool NAME`.", "tools", entries(tools))
+	add("MCP prompts. Add one with `create-clerk-mcp add-prompt NAME`. On a tool, prompt or resource,\n"+
+		"scopes: [...] lists the scopes a token needs to use it (403 insufficient_scope otherwise).", "prompts", entries(prompts))
+	add("MCP resources. Add one with `create-clerk-mcp add-resource NAME --uri URI`; a URI with {...}\n"+
+		"(RFC 6570, such as notes://{id}) is a resource template.", "resources", entries(resources))
 
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -569,4 +807,27 @@ func MarshalConfig(cfg *Config) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// entryNodes are the keys and values of a tools, prompts or resources
+// entry, in the order clerk-mcp.yaml lists them: name, uri (resources),
+// description, mimeType (when set) and scopes (when any).
+func entryNodes(name, uri, description, mimeType string, scopes []string) []*yaml.Node {
+	str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+	out := []*yaml.Node{str("name"), str(name)}
+	if uri != "" {
+		out = append(out, str("uri"), str(uri))
+	}
+	out = append(out, str("description"), str(description))
+	if mimeType != "" {
+		out = append(out, str("mimeType"), str(mimeType))
+	}
+	if len(scopes) > 0 {
+		list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+		for _, s := range scopes {
+			list.Content = append(list.Content, str(s))
+		}
+		out = append(out, str("scopes"), list)
+	}
+	return out
 }

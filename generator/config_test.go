@@ -27,6 +27,12 @@ func normalizeConfig(c *Config) *Config {
 	if n.Tools == nil {
 		n.Tools = []Tool{}
 	}
+	if n.Prompts == nil {
+		n.Prompts = []Prompt{}
+	}
+	if n.Resources == nil {
+		n.Resources = []Resource{}
+	}
 	return &n
 }
 

@@ -182,14 +182,26 @@ func topLevelNames(f *ast.File) []string {
 // that does not is refused, since skipping it would leave the generated
 // registry calling a function that does not exist.
 func CheckNewTool(root string, t Tool) (kept bool, err error) {
-	rel := ToolFile(t.Name)
+	return checkNewHandler(root, ToolFile(t.Name), ToolIdent(t.Name), toolKind, t.Name)
+}
+
+// CheckNewPrompt is CheckNewTool for add-prompt.
+func CheckNewPrompt(root string, p Prompt) (kept bool, err error) {
+	return checkNewHandler(root, PromptFile(p.Name), ToolIdent(p.Name), promptKind, p.Name)
+}
+
+// CheckNewResource is CheckNewTool for add-resource.
+func CheckNewResource(root string, r Resource) (kept bool, err error) {
+	return checkNewHandler(root, ResourceFile(r.Name), ToolIdent(r.Name), resourceKind, r.Name)
+}
+
+func checkNewHandler(root, rel, ident string, kind *entryKind, name string) (bool, error) {
 	d, err := inspect(root, rel)
 	if err != nil || d.data == nil {
 		return false, err
 	}
-	ident := ToolIdent(t.Name)
-	if declaredInPackage(root, "tools", "tools")[ident] == rel {
+	if declaredInPackage(root, kind.dir, kind.dir)[ident] == rel {
 		return true, nil
 	}
-	return false, fmt.Errorf("%s already exists and does not declare %s, the handler of tool %q; move that file away or choose another tool name (nothing was changed)", rel, ident, t.Name)
+	return false, fmt.Errorf("%s already exists and does not declare %s, the handler of %s %q; move that file away or choose another %s name (nothing was changed)", rel, ident, kind.singular, name, kind.singular)
 }

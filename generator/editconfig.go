@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -22,45 +24,92 @@ func AddToolToConfig(file string, data []byte, tool Tool) ([]byte, *Config, erro
 	if err := ValidateToolName(tool.Name); err != nil {
 		return nil, nil, err
 	}
+	return addEntry(file, data, toolKind, tool.Name, entryNodes(tool.Name, "", tool.Description, "", tool.Scopes), func(c *Config) error {
+		c.Tools = append(slices.Clone(c.Tools), tool)
+		return checkToolSet(c.Tools)
+	})
+}
+
+// AddPromptToConfig is AddToolToConfig for the prompts list.
+func AddPromptToConfig(file string, data []byte, prompt Prompt) ([]byte, *Config, error) {
+	if err := ValidatePromptName(prompt.Name); err != nil {
+		return nil, nil, err
+	}
+	return addEntry(file, data, promptKind, prompt.Name, entryNodes(prompt.Name, "", prompt.Description, "", prompt.Scopes), func(c *Config) error {
+		c.Prompts = append(slices.Clone(c.Prompts), prompt)
+		return checkPromptSet(c.Prompts)
+	})
+}
+
+// AddResourceToConfig is AddToolToConfig for the resources list.
+func AddResourceToConfig(file string, data []byte, res Resource) ([]byte, *Config, error) {
+	if err := ValidateResourceName(res.Name); err != nil {
+		return nil, nil, err
+	}
+	if err := ValidateResourceURI(res.URI); err != nil {
+		return nil, nil, err
+	}
+	if res.MIMEType != "" {
+		if err := ValidateMIMEType(res.MIMEType); err != nil {
+			return nil, nil, err
+		}
+	}
+	return addEntry(file, data, resourceKind, res.Name, entryNodes(res.Name, res.URI, res.Description, res.MIMEType, res.Scopes), func(c *Config) error {
+		c.Resources = append(slices.Clone(c.Resources), res)
+		return checkResourceSet(c.Resources)
+	})
+}
+
+// addEntry appends the entry whose keys and values are fields to the list
+// kind.key; add adds it to a config and checks the list.
+func addEntry(file string, data []byte, kind *entryKind, name string, fields []*yaml.Node, add func(*Config) error) ([]byte, *Config, error) {
+	for i := 3; i < len(fields); i += 2 {
+		if fields[i].Kind == yaml.SequenceNode {
+			for _, s := range fields[i].Content {
+				if err := ValidateScope(s.Value); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+	}
 	// Edited with LF line endings, written back in the file's own style.
-	out, cfg, err := addToolToConfig(file, normalizeEOL(data), tool)
+	out, cfg, err := addEntryLF(file, normalizeEOL(data), kind, name, fields, add)
 	if err != nil {
 		return nil, nil, err
 	}
 	return inStyleOf(out, data), cfg, nil
 }
 
-func addToolToConfig(file string, data []byte, tool Tool) ([]byte, *Config, error) {
+func addEntryLF(file string, data []byte, kind *entryKind, name string, fields []*yaml.Node, add func(*Config) error) ([]byte, *Config, error) {
 	before, err := ParseConfig(file, data)
 	if err != nil {
 		return nil, nil, err
 	}
 	want := *before
-	want.Tools = append(append([]Tool{}, before.Tools...), tool)
-	if err := checkToolSet(want.Tools); err != nil {
-		return nil, nil, fmt.Errorf("cannot add tool %q: %w", tool.Name, err)
+	if err := add(&want); err != nil {
+		return nil, nil, fmt.Errorf("cannot add %s %q: %w", kind.singular, name, err)
 	}
 
-	out, ok := insertToolLines(data, tool)
+	out, ok := insertEntryLines(data, kind.key, fields)
 	if ok {
 		if cfg, err := ParseConfig(file, out); err == nil && reflect.DeepEqual(cfg, &want) {
 			return out, cfg, nil
 		}
 	}
-	out, err = appendToolNode(data, tool)
+	out, err = appendEntryNode(data, kind.key, fields)
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg, err := ParseConfig(file, out)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot add tool %q: %w", tool.Name, err)
+		return nil, nil, fmt.Errorf("cannot add %s %q: %w", kind.singular, name, err)
 	}
 	return out, cfg, nil
 }
 
-// insertToolLines adds the tool as text. It reports false when the file's
-// shape is not one it edits that way.
-func insertToolLines(data []byte, tool Tool) ([]byte, bool) {
+// insertEntryLines adds the entry to the list listKey as text. It reports
+// false when the file's shape is not one it edits that way.
+func insertEntryLines(data []byte, listKey string, fields []*yaml.Node) ([]byte, bool) {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
 		return nil, false
@@ -75,12 +124,12 @@ func insertToolLines(data []byte, tool Tool) ([]byte, bool) {
 	}
 	toolIdx := -1
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "tools" {
+		if root.Content[i].Value == listKey {
 			toolIdx = i
 		}
 	}
 	if toolIdx < 0 {
-		return []byte(strings.Join(lines, "") + "tools:\n" + toolLines(tool, 3, 5)), true
+		return []byte(strings.Join(lines, "") + listKey + ":\n" + entryLines(fields, 3, 5)), true
 	}
 	key, list := root.Content[toolIdx], root.Content[toolIdx+1]
 	if list.Kind != yaml.SequenceNode {
@@ -114,7 +163,7 @@ func insertToolLines(data []byte, tool Tool) ([]byte, bool) {
 			return nil, false
 		}
 		lines[key.Line-1] = strings.TrimRight(line[:open], " ") + line[closing+1:]
-		return splice(lines, key.Line, toolLines(tool, key.Column+2, key.Column+4)), true
+		return splice(lines, key.Line, entryLines(fields, key.Column+2, key.Column+4)), true
 	}
 	if len(list.Content) == 0 {
 		return nil, false
@@ -125,7 +174,7 @@ func insertToolLines(data []byte, tool Tool) ([]byte, bool) {
 	if !strings.HasPrefix(dashLine[dash:], "-") || first.Column-1 <= dash {
 		return nil, false
 	}
-	return splice(lines, last+1, toolLines(tool, dash+1, first.Column)), true
+	return splice(lines, last+1, entryLines(fields, dash+1, first.Column)), true
 }
 
 func isBlankOrComment(line string) bool {
@@ -146,12 +195,45 @@ func splice(lines []string, at int, text string) []byte {
 	return []byte(b.String())
 }
 
-// toolLines renders a tool as a block-list item whose dash is at column
-// dashCol and whose keys are at column keyCol (1-based).
-func toolLines(tool Tool, dashCol, keyCol int) string {
+// entryLines renders an entry as a block-list item whose dash is at column
+// dashCol and whose keys are at column keyCol (1-based); a list value (the
+// scopes) is written as a flow list.
+func entryLines(fields []*yaml.Node, dashCol, keyCol int) string {
 	pad := func(n int) string { return strings.Repeat(" ", max(n, 0)) }
-	return pad(dashCol-1) + "-" + pad(keyCol-dashCol-1) + "name: " + yamlScalar(tool.Name) + "\n" +
-		pad(keyCol-1) + "description: " + yamlScalar(tool.Description) + "\n"
+	var b strings.Builder
+	for i := 0; i+1 < len(fields); i += 2 {
+		if i == 0 {
+			b.WriteString(pad(dashCol-1) + "-" + pad(keyCol-dashCol-1))
+		} else {
+			b.WriteString(pad(keyCol - 1))
+		}
+		b.WriteString(fields[i].Value + ": ")
+		if v := fields[i+1]; v.Kind == yaml.SequenceNode {
+			items := make([]string, len(v.Content))
+			for j, item := range v.Content {
+				items[j] = flowScalar(item.Value)
+			}
+			b.WriteString("[" + strings.Join(items, ", ") + "]")
+		} else {
+			b.WriteString(yamlScalar(v.Value))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+var plainFlowRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./:-]*$`)
+
+// flowScalar renders s for a flow list: plain when that reads back as s,
+// double-quoted otherwise.
+func flowScalar(s string) string {
+	if plainFlowRE.MatchString(s) && !strings.HasSuffix(s, ":") {
+		if out := yamlScalar(s); out == s {
+			return s
+		}
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // yamlScalar renders s as a one-line YAML scalar that reads back as the
@@ -168,30 +250,27 @@ func yamlScalar(s string) string {
 	return strings.TrimSuffix(buf.String(), "\n") // a JSON string is a YAML double-quoted scalar
 }
 
-// appendToolNode adds the tool through the YAML node tree and re-encodes
+// appendEntryNode adds the entry through the YAML node tree and re-encodes
 // the file: comments stay, layout may not.
-func appendToolNode(data []byte, tool Tool) ([]byte, error) {
+func appendEntryNode(data []byte, listKey string, fields []*yaml.Node) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
 	}
 	root := doc.Content[0]
-	var tools *yaml.Node
+	var list *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "tools" {
-			tools = root.Content[i+1]
+		if root.Content[i].Value == listKey {
+			list = root.Content[i+1]
 		}
 	}
-	if tools == nil {
-		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "tools"}
-		tools = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		root.Content = append(root.Content, key, tools)
+	if list == nil {
+		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: listKey}
+		list = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		root.Content = append(root.Content, key, list)
 	}
-	tools.Style = 0 // block style, also for a list that was written as []
-	str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
-	tools.Content = append(tools.Content, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
-		str("name"), str(tool.Name), str("description"), str(tool.Description),
-	}})
+	list.Style = 0 // block style, also for a list that was written as []
+	list.Content = append(list.Content, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: fields})
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -133,7 +134,7 @@ func TestAddToolToConfig(t *testing.T) {
 			if d := configDiff(cfg, parsed); d != "" {
 				t.Errorf("the returned config differs from the output file's:\n%s", d)
 			}
-			if n := len(cfg.Tools); n == 0 || cfg.Tools[n-1] != tt.tool {
+			if n := len(cfg.Tools); n == 0 || !reflect.DeepEqual(cfg.Tools[n-1], tt.tool) {
 				t.Errorf("the last tool is %+v, want %+v", cfg.Tools, tt.tool)
 			}
 			before, err := ParseConfig(ConfigFile, in)

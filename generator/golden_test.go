@@ -43,7 +43,22 @@ func goldenScenarios() map[string]*Config {
 		Tool{Name: "notes.create_v2", Description: "Creates a note.\nTakes a title and a body."},
 	)
 
+	// Prompts, resources (one a template) and scoped entries of each kind.
+	surface := withModule(DefaultConfig("surface"))
+	surface.Scopes = []string{"profile", "email", "notes:read", "notes:write"}
+	surface.Tools = append(surface.Tools, Tool{Name: "create-note", Description: "Creates a note", Scopes: []string{"notes:write"}})
+	surface.Prompts = []Prompt{
+		{Name: "summarize-notes", Description: "Summarizes the user's notes", Scopes: []string{"notes:read"}},
+		{Name: "greet"},
+	}
+	surface.Resources = []Resource{
+		{Name: "notes-index", URI: "notes://index", Description: "Every note's title", MIMEType: "application/json", Scopes: []string{"notes:read"}},
+		{Name: "note", URI: "notes://note/{id}", Description: "One note, by id", Scopes: []string{"notes:read", "profile"}},
+		{Name: "about", URI: "https://example.com/about"},
+	}
+
 	return map[string]*Config{
+		"prompts-resources":    surface,
 		"defaults":             defaults,
 		"stateful-sse":         stateful,
 		"no-sample-tool":       noSample,

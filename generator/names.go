@@ -2,9 +2,14 @@ package generator
 
 import (
 	"fmt"
+	"mime"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/yosida95/uritemplate/v3"
 )
 
 var (
@@ -35,9 +40,19 @@ var windowsReserved = setOf("con", "prn", "aux", "nul",
 
 // ValidateToolName checks an MCP tool name: 1 to 64 characters of A-Z a-z
 // 0-9 _ - . starting with a letter.
-func ValidateToolName(name string) error {
+func ValidateToolName(name string) error { return validateName("tool", name) }
+
+// ValidatePromptName checks an MCP prompt name: the tool-name rules.
+func ValidatePromptName(name string) error { return validateName("prompt", name) }
+
+// ValidateResourceName checks an MCP resource name: the tool-name rules.
+func ValidateResourceName(name string) error { return validateName("resource", name) }
+
+var nameExamples = map[string]string{"tool": "search-notes", "prompt": "summarize-notes", "resource": "notes-index"}
+
+func validateName(kind, name string) error {
 	if !toolNameRE.MatchString(name) {
-		return fmt.Errorf("invalid tool name %q: use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter (such as search-notes)", name)
+		return fmt.Errorf("invalid %s name %q: use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter (such as %s)", kind, name, nameExamples[kind])
 	}
 	return nil
 }
@@ -59,7 +74,16 @@ func ToolIdent(name string) string {
 // file: the parts of the name in lower case joined by '_'. A name whose
 // file would be a test file or build-constrained ("x_test", "x-linux"), or
 // a device name Windows reserves ("aux", "con"), gets "_tool" appended.
-func ToolFileBase(name string) string {
+func ToolFileBase(name string) string { return fileBase(name, "_tool") }
+
+// PromptFileBase is ToolFileBase for a prompt's handler file ("_prompt"
+// appended where ToolFileBase appends "_tool").
+func PromptFileBase(name string) string { return fileBase(name, "_prompt") }
+
+// ResourceFileBase is ToolFileBase for a resource's handler file.
+func ResourceFileBase(name string) string { return fileBase(name, "_resource") }
+
+func fileBase(name, suffix string) string {
 	parts := splitToolName(name)
 	for i := range parts {
 		parts[i] = strings.ToLower(parts[i])
@@ -67,7 +91,7 @@ func ToolFileBase(name string) string {
 	base := strings.Join(parts, "_")
 	last := parts[len(parts)-1]
 	if len(parts) > 1 && (last == "test" || knownOS[last] || knownArch[last]) || windowsReserved[base] {
-		base += "_tool"
+		base += suffix
 	}
 	return base
 }
@@ -92,13 +116,51 @@ func setOf(words ...string) map[string]bool {
 	return m
 }
 
-// reservedIdents are identifiers of the tools package that tool handlers
-// must not take.
-var reservedIdents = setOf("Deps")
-
-// reservedFiles are file base names (lower case) in the tools package that
-// tool handler files must not take.
-var reservedFiles = setOf("deps")
-
 // ToolFile is the path of a tool's handler file in a project.
 func ToolFile(name string) string { return "tools/" + ToolFileBase(name) + ".go" }
+
+// PromptFile is the path of a prompt's handler file in a project.
+func PromptFile(name string) string { return "prompts/" + PromptFileBase(name) + ".go" }
+
+// ResourceFile is the path of a resource's handler file in a project.
+func ResourceFile(name string) string { return "resources/" + ResourceFileBase(name) + ".go" }
+
+var uriSchemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+
+// ValidateResourceURI checks a resource's URI: an absolute URI with a
+// scheme (notes://index, https://example.com/x), or, when it has {...}
+// expressions, an RFC 6570 URI template whose scheme is literal
+// (notes://{id}), which registers a resource template.
+func ValidateResourceURI(uri string) error {
+	const hint = "use an absolute URI with a scheme, such as notes://index, or a URI template such as notes://{id}"
+	if uri == "" {
+		return fmt.Errorf("the resource URI is empty; %s", hint)
+	}
+	for _, r := range uri {
+		if r <= ' ' || r == 0x7f {
+			return fmt.Errorf("invalid resource URI %q: it has a space or control character; %s", uri, hint)
+		}
+	}
+	if !uriSchemeRE.MatchString(uri) {
+		return fmt.Errorf("invalid resource URI %q: it has no scheme; %s", uri, hint)
+	}
+	if strings.ContainsAny(uri, "{}") {
+		if _, err := uritemplate.New(uri); err != nil {
+			return fmt.Errorf("invalid resource URI template %q: %v (RFC 6570: expressions such as {id} or {+path})", uri, err)
+		}
+		return nil
+	}
+	if _, err := url.Parse(uri); err != nil {
+		return fmt.Errorf("invalid resource URI %q: %v; %s", uri, strings.TrimPrefix(err.Error(), "parse "+strconv.Quote(uri)+": "), hint)
+	}
+	return nil
+}
+
+// ValidateMIMEType checks a resource's mimeType: a media type such as
+// text/plain or application/json; charset=utf-8.
+func ValidateMIMEType(t string) error {
+	if _, _, err := mime.ParseMediaType(t); err != nil || !strings.Contains(strings.SplitN(t, ";", 2)[0], "/") {
+		return fmt.Errorf("invalid MIME type %q: use a media type such as text/plain or application/json", t)
+	}
+	return nil
+}

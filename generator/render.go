@@ -116,18 +116,44 @@ type ToolData struct {
 	Sample      bool   // the get-clerk-user-data sample
 }
 
+// PromptData is what templates know of a prompt.
+type PromptData struct {
+	Name, Description string
+	Scopes            []string
+	Ident             string // Go identifier of the handler, such as SummarizeNotes
+	File              string // handler file base name, such as summarize_notes
+}
+
+// ResourceData is what templates know of a resource or resource template.
+type ResourceData struct {
+	Name, URI, Description, MIMEType string
+	Scopes                           []string
+	Ident                            string
+	File                             string
+	Template                         bool   // URI is an RFC 6570 template
+	Prefix                           string // a template's literal start, before its first expression
+}
+
 // TemplateData is the data every template is executed with.
 type TemplateData struct {
-	Config           *Config
-	Name, Module     string
-	Streamable, SSE  bool
-	Stateless        bool
-	Tools            []ToolData
-	HasSample        bool
-	GeneratorVersion string
-	GoVersion        string
-	GoImage          string // the golang image tag the Dockerfile builds with, such as 1.26
-	Deps             []struct{ Path, Version string }
+	Config          *Config
+	Name, Module    string
+	Streamable, SSE bool
+	Stateless       bool
+	Tools           []ToolData
+	Prompts         []PromptData
+	Resources       []ResourceData
+	// HasTemplates: some resource is a resource template. Completable:
+	// some prompt or template may offer argument completion.
+	HasTemplates, Completable bool
+	// ToolScopes, PromptScopes and ResourceScopes are the entries with
+	// scopes, for the generated Operations table.
+	ToolScopes, PromptScopes, ResourceScopes []ScopedEntry
+	HasSample                                bool
+	GeneratorVersion                         string
+	GoVersion                                string
+	GoImage                                  string // the golang image tag the Dockerfile builds with, such as 1.26
+	Deps                                     []struct{ Path, Version string }
 }
 
 func newTemplateData(cfg *Config) *TemplateData {
@@ -141,8 +167,37 @@ func newTemplateData(cfg *Config) *TemplateData {
 		td := ToolData{Name: t.Name, Description: t.Description, Ident: ToolIdent(t.Name), File: ToolFileBase(t.Name), Sample: t.Name == SampleToolName}
 		d.HasSample = d.HasSample || td.Sample
 		d.Tools = append(d.Tools, td)
+		if len(t.Scopes) > 0 {
+			d.ToolScopes = append(d.ToolScopes, ScopedEntry{t.Name, t.Scopes})
+		}
 	}
+	for _, p := range cfg.Prompts {
+		d.Prompts = append(d.Prompts, PromptData{Name: p.Name, Description: p.Description, Scopes: p.Scopes, Ident: ToolIdent(p.Name), File: PromptFileBase(p.Name)})
+		if len(p.Scopes) > 0 {
+			d.PromptScopes = append(d.PromptScopes, ScopedEntry{p.Name, p.Scopes})
+		}
+	}
+	for _, r := range cfg.Resources {
+		rd := ResourceData{Name: r.Name, URI: r.URI, Description: r.Description, MIMEType: r.MIMEType, Scopes: r.Scopes,
+			Ident: ToolIdent(r.Name), File: ResourceFileBase(r.Name), Template: r.IsTemplate()}
+		if rd.Template {
+			rd.Prefix, _, _ = strings.Cut(r.URI, "{")
+		}
+		d.HasTemplates = d.HasTemplates || rd.Template
+		d.Resources = append(d.Resources, rd)
+		if len(r.Scopes) > 0 {
+			d.ResourceScopes = append(d.ResourceScopes, ScopedEntry{r.URI, r.Scopes})
+		}
+	}
+	d.Completable = len(d.Prompts) > 0 || d.HasTemplates
 	return d
+}
+
+// ScopedEntry is a key of the Operations table (a tool or prompt name, a
+// resource URI or URI template) and the scopes it needs.
+type ScopedEntry struct {
+	Key    string
+	Scopes []string
 }
 
 var funcs = template.FuncMap{
@@ -153,6 +208,15 @@ var funcs = template.FuncMap{
 			q[i] = strconv.Quote(s)
 		}
 		return "[]string{" + strings.Join(q, ", ") + "}"
+	},
+	// goList is goStrings without the type, for a composite literal's
+	// elements (gofmt -s style).
+	"goList": func(ss []string) string {
+		q := make([]string, len(ss))
+		for i, s := range ss {
+			q[i] = strconv.Quote(s)
+		}
+		return "{" + strings.Join(q, ", ") + "}"
 	},
 	"join": strings.Join,
 	// comment makes text safe inside a // comment.
@@ -236,6 +300,44 @@ func Render(cfg *Config) ([]*File, error) {
 			}
 			files[len(files)-1].Declares = declares[i]
 		}
+	}
+	type entryFile struct {
+		tmpl, out string
+		declares  []string
+		data      any
+	}
+	var entries []entryFile
+	if len(data.Prompts) > 0 {
+		entries = append(entries, entryFile{"project/prompts/prompts.go.tmpl", "prompts/prompts.go", nil, data})
+	}
+	for _, p := range data.Prompts {
+		entries = append(entries, entryFile{"project/prompts/prompt.go.tmpl", "prompts/" + p.File + ".go", []string{p.Ident}, struct {
+			*TemplateData
+			Prompt PromptData
+		}{data, p}})
+	}
+	if len(data.Resources) > 0 {
+		entries = append(entries, entryFile{"project/resources/resources.go.tmpl", "resources/resources.go", nil, data})
+	}
+	for _, r := range data.Resources {
+		tmpl := "project/resources/resource.go.tmpl"
+		if r.Template {
+			tmpl = "project/resources/resource_template.go.tmpl"
+		}
+		entries = append(entries, entryFile{tmpl, "resources/" + r.File + ".go", []string{r.Ident}, struct {
+			*TemplateData
+			Resource ResourceData
+		}{data, r}})
+	}
+	for _, e := range entries {
+		src, err := execute(e.tmpl, e.data)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(e.out, UserOwned, src); err != nil {
+			return nil, err
+		}
+		files[len(files)-1].Declares = e.declares
 	}
 	runtimeFiles, err := renderRuntime(cfg.Module)
 	if err != nil {

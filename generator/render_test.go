@@ -424,7 +424,10 @@ func TestExecuteMissingKey(t *testing.T) {
 // some config, so that none is forgotten.
 func TestTemplatesAllUsed(t *testing.T) {
 	used := map[string]bool{"project/tools/tool.go.tmpl": true, "project/tools/get_clerk_user_data.go.tmpl": true,
-		"project/tools/get_clerk_user_data_test.go.tmpl": true}
+		"project/tools/get_clerk_user_data_test.go.tmpl": true,
+		"project/prompts/prompts.go.tmpl":                true, "project/prompts/prompt.go.tmpl": true,
+		"project/resources/resources.go.tmpl": true, "project/resources/resource.go.tmpl": true,
+		"project/resources/resource_template.go.tmpl": true}
 	for _, tf := range projectFiles {
 		used[tf.tmpl] = true
 	}

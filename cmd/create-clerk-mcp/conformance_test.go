@@ -34,6 +34,23 @@ var conformanceTools = []generator.Tool{
 	{Name: "json_schema_2020_12_tool", Description: "Has a JSON Schema 2020-12 input schema"},
 }
 
+// conformancePrompts and conformanceResources are the suite's fixture
+// prompts and resources (the handler files are in
+// testdata/interop/conformance-prompts and conformance-resources).
+var conformancePrompts = []generator.Prompt{
+	{Name: "test_simple_prompt", Description: "A prompt without arguments"},
+	{Name: "test_prompt_with_arguments", Description: "A prompt with two arguments, which it completes"},
+	{Name: "test_prompt_with_embedded_resource", Description: "A prompt embedding a resource"},
+	{Name: "test_prompt_with_image", Description: "A prompt with an image"},
+}
+
+var conformanceResources = []generator.Resource{
+	{Name: "static-text", URI: "test://static-text", Description: "A static text resource", MIMEType: "text/plain"},
+	{Name: "static-binary", URI: "test://static-binary", Description: "A static binary resource", MIMEType: "image/png"},
+	{Name: "template-data", URI: "test://template/{id}/data", Description: "A resource template", MIMEType: "application/json"},
+	{Name: "watched-resource", URI: "test://watched-resource", Description: "A resource to subscribe to", MIMEType: "text/plain"},
+}
+
 var conformanceSummary = regexp.MustCompile(`(?m)^Total: \d+ passed, \d+ failed$`)
 
 // runConformance runs the server suite against a server started from dir
@@ -96,12 +113,13 @@ func TestInteropConformance(t *testing.T) {
 	}
 }
 
-// TestInteropConformanceFixtures adds the suite's fixture tools to
-// generated projects the way a user adds tools (add-tool per tool, then the
-// handler file filled in) and runs the suite behind the real auth stack.
-// Stateful, every tools scenario passes; stateless, those that need a
-// request from the server to the client (sampling, elicitation) cannot,
-// as the stateless baseline says.
+// TestInteropConformanceFixtures adds the suite's fixture tools, prompts
+// and resources to generated projects the way a user adds them (add-tool,
+// add-prompt, add-resource, then the handler file filled in) and runs the
+// suite behind the real auth stack. Stateful, every scenario passes;
+// stateless, those that need a request from the server to the client
+// (sampling, elicitation) or a session cannot, as the stateless baseline
+// says.
 func TestInteropConformanceFixtures(t *testing.T) {
 	dir, env := interop(t)
 	prepare := func(project string) error {
@@ -112,15 +130,44 @@ func TestInteropConformanceFixtures(t *testing.T) {
 			}
 			return nil
 		}
+		// The fixture handlers import the tools package of a project
+		// whose module is example.com/project.
+		module := "example.com/" + filepath.Base(project)
+		copyHandler := func(from, to string) error {
+			b, err := os.ReadFile(from)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(to, bytes.ReplaceAll(b, []byte(`"example.com/project/`), []byte(`"`+module+"/")), 0o644)
+		}
 		for _, tool := range conformanceTools {
 			if err := main("add-tool", tool.Name, "--description", tool.Description, "--dir", project); err != nil {
 				return err
 			}
-			if err := copyFileErr(filepath.Join(dir, "conformance-tools", generator.ToolFileBase(tool.Name)+".go"), filepath.Join(project, "tools", generator.ToolFileBase(tool.Name)+".go")); err != nil {
+			if err := copyFileErr(filepath.Join(dir, "conformance-tools", generator.ToolFileBase(tool.Name)+".go"), filepath.Join(project, generator.ToolFile(tool.Name))); err != nil {
 				return err
 			}
 		}
-		return copyFileErr(filepath.Join(dir, "conformance-tools", "conformance_media.go"), filepath.Join(project, "tools", "conformance_media.go"))
+		if err := copyFileErr(filepath.Join(dir, "conformance-tools", "conformance_media.go"), filepath.Join(project, "tools", "conformance_media.go")); err != nil {
+			return err
+		}
+		for _, p := range conformancePrompts {
+			if err := main("add-prompt", p.Name, "--description", p.Description, "--dir", project); err != nil {
+				return err
+			}
+			if err := copyHandler(filepath.Join(dir, "conformance-prompts", generator.PromptFileBase(p.Name)+".go"), filepath.Join(project, generator.PromptFile(p.Name))); err != nil {
+				return err
+			}
+		}
+		for _, r := range conformanceResources {
+			if err := main("add-resource", r.Name, "--uri", r.URI, "--description", r.Description, "--mime-type", r.MIMEType, "--dir", project); err != nil {
+				return err
+			}
+			if err := copyHandler(filepath.Join(dir, "conformance-resources", generator.ResourceFileBase(r.Name)+".go"), filepath.Join(project, generator.ResourceFile(r.Name))); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	for _, c := range []struct{ mode, baseline string }{
 		{"stateful", "conformance-fixtures-baseline.yml"},
@@ -129,7 +176,7 @@ func TestInteropConformanceFixtures(t *testing.T) {
 		t.Run(c.mode, func(t *testing.T) {
 			project := generatedProjectDir(t, "conf"+c.mode, []string{"--sessions", c.mode}, prepare, false)
 			summary := runConformance(t, dir, env, project, c.baseline, "json-schema-2020-12")
-			t.Logf("conformance, %s project with the fixture tools: %s", c.mode, summary)
+			t.Logf("conformance, %s project with the fixture tools, prompts and resources: %s", c.mode, summary)
 		})
 	}
 }

@@ -47,6 +47,9 @@ type Settings struct {
 type Options struct {
 	// RegisterTools adds the tools to the MCP server.
 	RegisterTools func(*mcp.Server)
+	// ServerOptions, if set, completes the MCP server's options (argument
+	// completion, resource subscriptions) before the server is made.
+	ServerOptions func(*mcp.ServerOptions)
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 	// HTTPClient makes the calls to Clerk; nil uses a client with a
@@ -142,7 +145,11 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}
 	limits := env.Limits.withDefaults()
 
-	mcpServer := mcp.NewServer(&mcp.Implementation{Name: settings.Name, Version: settings.Version}, &mcp.ServerOptions{Logger: logger})
+	serverOptions := &mcp.ServerOptions{Logger: logger}
+	if opts.ServerOptions != nil {
+		opts.ServerOptions(serverOptions)
+	}
+	mcpServer := mcp.NewServer(&mcp.Implementation{Name: settings.Name, Version: settings.Version}, serverOptions)
 	if opts.RegisterTools != nil {
 		opts.RegisterTools(mcpServer)
 	}

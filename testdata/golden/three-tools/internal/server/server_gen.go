@@ -6,6 +6,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -25,14 +26,26 @@ var Settings = mcpserver.Settings{
 	RequiredScopes: []string{},
 	PublicRoutes:   []string{},
 	AllowedOrigins: []string{},
+	// The scopes a token needs for each tool (by name), prompt (by name)
+	// and resource (by URI or URI template) that lists scopes.
+	Operations: mcpserver.Operations{
+		Tools:     map[string][]string{},
+		Prompts:   map[string][]string{},
+		Resources: map[string][]string{},
+	},
 }
 
-// New returns the server's HTTP handler for env, with the tools of
-// clerk-mcp.yaml using deps.
+// New returns the server's HTTP handler for env, with the tools, prompts
+// and resources of clerk-mcp.yaml using deps.
 func New(env mcpserver.Env, deps *tools.Deps, logger *slog.Logger) (*mcpserver.Server, error) {
+	completions := &Completions{}
 	return mcpserver.New(Settings, env, mcpserver.Options{
-		Logger:        logger,
-		RegisterTools: func(s *mcp.Server) { RegisterTools(s, deps) },
+		Logger: logger,
+		RegisterTools: func(s *mcp.Server) {
+			RegisterTools(s, deps)
+			RegisterPrompts(s, deps, completions)
+			RegisterResources(s, deps, completions)
+		},
 	})
 }
 
@@ -52,4 +65,67 @@ func RegisterTools(s *mcp.Server, deps *tools.Deps) {
 		tool := &mcp.Tool{Name: "notes.create_v2", Description: "Creates a note.\nTakes a title and a body."}
 		mcp.AddTool(s, tool, tools.NotesCreateV2(tool, deps))
 	}
+}
+
+// RegisterPrompts adds every prompt listed in clerk-mcp.yaml to s. Each
+// prompt's handler, and the Complete function it may offer, come from the
+// function of the same name in the prompts package, which may complete the
+// prompt's definition (its arguments) first.
+func RegisterPrompts(s *mcp.Server, deps *tools.Deps, c *Completions) {
+	// No prompts yet: add one with `create-clerk-mcp add-prompt NAME`.
+}
+
+// RegisterResources adds every resource and resource template listed in
+// clerk-mcp.yaml to s. Each one's handler comes from the function of the
+// same name in the resources package; a template's may offer a Complete
+// function too.
+func RegisterResources(s *mcp.Server, deps *tools.Deps, c *Completions) {
+	// No resources yet: add one with `create-clerk-mcp add-resource NAME --uri URI`.
+}
+
+// completeFunc is prompts.Complete and resources.Complete.
+type completeFunc = func(context.Context, *mcp.CompleteRequest) (*mcp.CompleteResult, error)
+
+// Completions answers completion/complete with the Complete function the
+// prompt or resource template asked about offers; one that offers none
+// gets no values.
+type Completions struct {
+	funcs map[[2]string]completeFunc // by reference type and prompt name or URI template
+}
+
+func (c *Completions) add(refType, name string, f completeFunc) {
+	if f == nil {
+		return
+	}
+	if c.funcs == nil {
+		c.funcs = map[[2]string]completeFunc{}
+	}
+	c.funcs[[2]string{refType, name}] = f
+}
+
+// Complete is the server's completion handler.
+func (c *Completions) Complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
+	var f completeFunc
+	if ref := req.Params.Ref; ref != nil {
+		key := ref.Name
+		if ref.Type == "ref/resource" {
+			key = ref.URI
+		}
+		f = c.funcs[[2]string{ref.Type, key}]
+	}
+	none := &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}
+	if f == nil {
+		return none, nil
+	}
+	res, err := f(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return none, nil
+	}
+	if res.Completion.Values == nil {
+		res.Completion.Values = []string{}
+	}
+	return res, nil
 }
