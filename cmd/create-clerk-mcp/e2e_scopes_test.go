@@ -82,7 +82,7 @@ func TestE2EStepUp(t *testing.T) {
 				t.Errorf("%s, %s token without %s: %d %q, want 403 starting %q", op.name, format, op.scope, resp.StatusCode, challenge, want)
 			}
 			var rpc struct {
-				ID    json.RawMessage `json:"id"`
+				ID    json.RawMessage    `json:"id"`
 				Error struct{ Code int } `json:"error"`
 			}
 			if err := json.Unmarshal([]byte(body), &rpc); err != nil || rpc.Error.Code == 0 || !strings.Contains(op.body, `"id":`+string(rpc.ID)+`,`) {
