@@ -112,7 +112,12 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}
 	limits := env.Limits.withDefaults()
 
-	mcpServer := mcp.NewServer(&mcp.Implementation{Name: settings.Name, Version: settings.Version}, &mcp.ServerOptions{Logger: logger})
+	// The go-sdk logs each session's start and end at info level; in
+	// stateless mode every request is a session of its own, which made
+	// three log lines (and writes) per tools/call. Its info lines go out
+	// at debug level, with the request lines of LOG_LEVEL=debug.
+	sdkLogger := slog.New(infoAsDebug{logger.Handler()})
+	mcpServer := mcp.NewServer(&mcp.Implementation{Name: settings.Name, Version: settings.Version}, &mcp.ServerOptions{Logger: sdkLogger})
 	if opts.RegisterTools != nil {
 		opts.RegisterTools(mcpServer)
 	}
@@ -154,7 +159,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	var fallback *clerkauth.Middleware
 	if settings.Streamable {
 		var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.StreamableHTTPOptions{
-			Logger:                     logger,
+			Logger:                     sdkLogger,
 			Stateless:                  settings.Stateless,
 			SessionTimeout:             limits.SessionIdleTimeout,
 			DisableLocalhostProtection: true, // transportGuard does it, allowing PUBLIC_URL's host
