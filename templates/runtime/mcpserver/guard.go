@@ -53,8 +53,13 @@ func (g *transportGuard) hostAllowed(r *http.Request) bool {
 	if !ok || local == nil {
 		return true
 	}
-	host, _, err := net.SplitHostPort(local.String())
-	if err != nil || !isLoopbackHost(host) {
+	if tcp, ok := local.(*net.TCPAddr); ok {
+		// What the string form below finds, without formatting and
+		// parsing the address on every request.
+		if !tcp.IP.IsLoopback() {
+			return true
+		}
+	} else if host, _, err := net.SplitHostPort(local.String()); err != nil || !isLoopbackHost(host) {
 		return true
 	}
 	if strings.EqualFold(r.Host, g.publicHost) {
@@ -70,7 +75,7 @@ func (g *transportGuard) hostAllowed(r *http.Request) bool {
 func (g *transportGuard) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Add("Vary", "Origin")
+		h["Vary"] = append(h["Vary"], "Origin") // h.Add, with the key already canonical
 		if !g.hostAllowed(r) {
 			clerkauth.EndUnreadBody(w, r)
 			clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_host", "this server does not answer to Host "+r.Host+"; set PUBLIC_URL to the address clients use")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -198,7 +199,16 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		// Each route brings its own protection (see publicSet). What the
 		// mux answers itself (404, 405) needs a token too, unless the
 		// path is public: no handler of anyone's runs for those.
-		if h, _ := s.mux.Handler(r); isRoute(h) || s.public.coversRequest(r) {
+		h, pattern := s.mux.Handler(r)
+		if rt, ok := h.(route); ok && r.RequestURI != "*" && !strings.Contains(pattern, "{") {
+			// The mux would find rt again. Without wildcards in its
+			// pattern there are no path values to set, only the
+			// pattern: serve it without a second lookup.
+			r.Pattern = pattern
+			rt.ServeHTTP(w, r)
+			return
+		}
+		if isRoute(h) || s.public.coversRequest(r) {
 			s.mux.ServeHTTP(w, r)
 			return
 		}
