@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -114,7 +115,12 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}
 	limits := env.Limits.withDefaults()
 
-	mcpServer := mcp.NewServer(&mcp.Implementation{Name: settings.Name, Version: settings.Version}, &mcp.ServerOptions{Logger: logger})
+	// The go-sdk logs each session's start and end at info level; in
+	// stateless mode every request is a session of its own, which made
+	// three log lines (and writes) per tools/call. Its info lines go out
+	// at debug level, with the request lines of LOG_LEVEL=debug.
+	sdkLogger := slog.New(infoAsDebug{logger.Handler()})
+	mcpServer := mcp.NewServer(&mcp.Implementation{Name: settings.Name, Version: settings.Version}, &mcp.ServerOptions{Logger: sdkLogger})
 	if opts.RegisterTools != nil {
 		opts.RegisterTools(mcpServer)
 	}
@@ -148,7 +154,23 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			return err
 		}
 		s.mux.Handle(metaPath, route{meta})
-		s.mux.Handle(path, route{guard.wrap(middleware(metaPath).Wrap(readBody(limits.BodyTimeout, s.endOnShutdown(transport))))})
+		// The checks run one after the other, each returning before the
+		// transport is called, rather than as nested handlers: the
+		// go-sdk's handlers are deep, and under the nested layers they
+		// grew the connection goroutine's stack anew on each request
+		// (the GC shrinks it between requests), a tenth of the server's
+		// CPU under load.
+		mw, next := middleware(metaPath), s.endOnShutdown(transport)
+		s.mux.Handle(path, route{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !guard.check(w, r) {
+				return
+			}
+			r, ok := mw.Authenticate(w, r)
+			if !ok || !readWholeBody(limits.BodyTimeout, w, r) {
+				return
+			}
+			next.ServeHTTP(w, r)
+		})})
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
@@ -156,7 +178,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	var fallback *clerkauth.Middleware
 	if settings.Streamable {
 		var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.StreamableHTTPOptions{
-			Logger:                     logger,
+			Logger:                     sdkLogger,
 			Stateless:                  settings.Stateless,
 			SessionTimeout:             limits.SessionIdleTimeout,
 			DisableLocalhostProtection: true, // transportGuard does it, allowing PUBLIC_URL's host
@@ -195,7 +217,16 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		// Each route brings its own protection (see publicSet). What the
 		// mux answers itself (404, 405) needs a token too, unless the
 		// path is public: no handler of anyone's runs for those.
-		if h, _ := s.mux.Handler(r); isRoute(h) || s.public.coversRequest(r) {
+		h, pattern := s.mux.Handler(r)
+		if rt, ok := h.(route); ok && r.RequestURI != "*" && !strings.Contains(pattern, "{") {
+			// The mux would find rt again. Without wildcards in its
+			// pattern there are no path values to set, only the
+			// pattern: serve it without a second lookup.
+			r.Pattern = pattern
+			rt.ServeHTTP(w, r)
+			return
+		}
+		if isRoute(h) || s.public.coversRequest(r) {
 			s.mux.ServeHTTP(w, r)
 			return
 		}
