@@ -104,13 +104,18 @@ func serve(args []string) error {
 		return err
 	}
 	switch *kind {
-	case "bare":
+	case "bare", "bare-serve":
 		server := mcp.NewServer(&mcp.Implementation{Name: "bench", Version: "0"}, nil)
 		registerEcho(server)
 		h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
 			Stateless:      *stateless,
 			SessionTimeout: mcpserver.DefaultSessionIdleTimeout,
 		})
+		if *kind == "bare-serve" {
+			// The bare handler in the http.Server a generated project uses.
+			fmt.Printf("http://%s/mcp\n", ln.Addr())
+			return mcpserver.Serve(ctx, ln, h, "http://"+ln.Addr().String(), slog.New(slog.DiscardHandler))
+		}
 		srv := &http.Server{Handler: h}
 		go func() { <-ctx.Done(); srv.Close() }()
 		fmt.Printf("http://%s/mcp\n", ln.Addr())
@@ -167,8 +172,11 @@ func drive(args []string) error {
 		return err
 	}
 	_, tasksetErr := exec.LookPath("taskset")
-	pin := tasksetErr == nil && runtime.NumCPU() >= 2
-	if pin && os.Getenv("LOADBENCH_PINNED") == "" {
+	// Once pinned (below), this process sees one core: LOADBENCH_PINNED
+	// says that the server is to be pinned too.
+	pinned := os.Getenv("LOADBENCH_PINNED") != ""
+	pin := pinned || tasksetErr == nil && runtime.NumCPU() >= 2
+	if pin && !pinned {
 		// Run the load generator itself on its core; the runtime sizes
 		// GOMAXPROCS from the affinity it starts with.
 		cmd := exec.Command("taskset", append([]string{"-c", strconv.Itoa(*loadCPU), self}, args...)...)
@@ -208,14 +216,18 @@ func drive(args []string) error {
 		}
 	}
 	for _, k := range kinds {
-		if _, ok := others[k]; !ok && k != "ours" && k != "bare" {
+		if _, ok := others[k]; !ok && k != "ours" && k != "bare" && k != "bare-serve" {
 			return fmt.Errorf("-kinds: %q is not ours, bare or a name in -other", k)
 		}
 	}
 	profileDir := os.Getenv("LOADBENCH_CPUPROFILE")
 
-	fmt.Printf("# loadbench: %s, %d cores, %s, pinned=%v, %d runs of %s (warm-up %s)\n",
-		runtime.Version(), runtime.NumCPU(), cpuModel(), pin, *runs, *duration, *warmup)
+	placement := "not pinned"
+	if pin {
+		placement = fmt.Sprintf("server on core %d, load on core %d", *serverCPU, *loadCPU)
+	}
+	fmt.Printf("# loadbench: %s, %s, %s, %d runs of %s (warm-up %s)\n",
+		runtime.Version(), cpuModel(), placement, *runs, *duration, *warmup)
 	type key struct {
 		mode    string
 		clients int
@@ -337,7 +349,7 @@ func (s runSpec) run() (result, error) {
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(),
 		"CLERK_SECRET_KEY="+s.fake.SecretKey, "CLERK_FRONTEND_API_URL="+s.fake.URL, "CLERK_API_URL="+s.fake.URL,
-		"PORT=0", "LOG_LEVEL=info", "GOMAXPROCS=") // GOMAXPROCS from the affinity
+		"PORT=0", "LOG_LEVEL="+logLevel(), "GOMAXPROCS=") // GOMAXPROCS from the affinity
 	// The server's log goes to a file, as a deployed server's goes to a
 	// collector: not to this terminal.
 	logFile, err := os.CreateTemp("", "loadbench-"+s.kind+"-*.log")
@@ -503,4 +515,13 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// logLevel is the server's LOG_LEVEL: LOADBENCH_LOG_LEVEL, else info, the
+// default of a generated project.
+func logLevel() string {
+	if l := os.Getenv("LOADBENCH_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "info"
 }
