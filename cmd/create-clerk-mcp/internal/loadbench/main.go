@@ -14,6 +14,16 @@
 //
 // LOADBENCH_CPUPROFILE=dir makes each server process write a CPU profile of
 // its whole life to dir/<kind>-<mode>-<clients>-<run>.pprof.
+// LOADBENCH_LOG_LEVEL sets the server's LOG_LEVEL (default info, as in a
+// generated project); LOADBENCH_KEEPLOGS=1 keeps the server logs (in
+// $TMPDIR/loadbench-*.log). Each client is a user of its own, so the
+// per-user bounds are the defaults and never reached.
+//
+// -kinds chooses the servers: ours, bare, bare-serve (the bare handler in
+// mcpserver.Serve's http.Server), and names given with -other
+// name=path, whose "ours" is served by another build of this program
+// (such as one built against an older commit, to compare before and
+// after in the same interleaved run).
 //
 // It lives outside templates/runtime so that it is not copied into
 // generated projects, and it is a program, not a test, so go test ./...
