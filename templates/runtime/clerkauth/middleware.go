@@ -45,55 +45,83 @@ type Middleware struct {
 // in its context (CallerFrom) and as the go-sdk's auth.TokenInfo, so the
 // Streamable HTTP transport can hand it to tools and bind sessions to users.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
-	// RequireBearerToken is the only way to put a TokenInfo where the go-sdk
-	// looks for it. The token was verified already; this verifier just
-	// hands the result over.
-	bridge := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-		c, ok := CallerFrom(ctx, nil)
-		if !ok {
-			return nil, errors.New("clerkauth: no caller in context")
-		}
-		return c.TokenInfo(), nil
-	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: MaxClockSkew})(next)
-
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, err := BearerToken(r.Header)
-		if err != nil {
-			EndUnreadBody(w, r)
-			code := "" // no credentials: no error parameter (RFC 6750 section 3.1)
-			if errors.Is(err, ErrInvalidToken) {
-				code = "invalid_token"
-			}
-			m.challenge(w, http.StatusUnauthorized, code, strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
-			return
+		if r, ok := m.Authenticate(w, r); ok {
+			next.ServeHTTP(w, r)
 		}
-		var caller *Caller
-		if v, ok := m.Verifier.(*Verifier); ok {
-			caller, err = v.verifyFrom(r.Context(), token, clientOf{r: r, address: m.ClientAddress})
-		} else {
-			caller, err = m.Verifier.Verify(r.Context(), token)
-		}
-		switch {
-		case errors.Is(err, ErrUnavailable):
-			m.Logs.Log(m.logger(), slog.LevelWarn, "cannot verify tokens now: Clerk unavailable or too many new tokens", "err", err)
-			EndUnreadBody(w, r)
-			w.Header().Set("Retry-After", "5")
-			writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the token cannot be verified right now; try again shortly")
-			return
-		case err != nil:
-			EndUnreadBody(w, r)
-			m.challenge(w, http.StatusUnauthorized, "invalid_token", strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
-			return
-		}
-		for _, s := range m.RequiredScopes {
-			if !caller.HasScope(s) {
-				EndUnreadBody(w, r)
-				m.challenge(w, http.StatusForbidden, "insufficient_scope", "the token lacks the "+s+" scope")
-				return
-			}
-		}
-		bridge.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), caller)))
 	})
+}
+
+// Authenticate does what Wrap does before calling its handler: it checks
+// the request's token and returns the request carrying its Caller and
+// TokenInfo, or answers the request itself (401, 403, 503) and returns
+// false. It returns before the request is served, so that the handler that
+// serves it does not run with the auth layer's frames under it: the deep
+// go-sdk handlers would otherwise grow (and, after each GC shrinks it,
+// grow again) the connection goroutine's stack on every request.
+func (m *Middleware) Authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	token, err := BearerToken(r.Header)
+	if err != nil {
+		EndUnreadBody(w, r)
+		code := "" // no credentials: no error parameter (RFC 6750 section 3.1)
+		if errors.Is(err, ErrInvalidToken) {
+			code = "invalid_token"
+		}
+		m.challenge(w, http.StatusUnauthorized, code, strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
+		return nil, false
+	}
+	var caller *Caller
+	if v, ok := m.Verifier.(*Verifier); ok {
+		caller, err = v.verifyFrom(r.Context(), token, clientOf{r: r, address: m.ClientAddress})
+	} else {
+		caller, err = m.Verifier.Verify(r.Context(), token)
+	}
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		m.Logs.Log(m.logger(), slog.LevelWarn, "cannot verify tokens now: Clerk unavailable or too many new tokens", "err", err)
+		EndUnreadBody(w, r)
+		w.Header().Set("Retry-After", "5")
+		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the token cannot be verified right now; try again shortly")
+		return nil, false
+	case err != nil:
+		EndUnreadBody(w, r)
+		m.challenge(w, http.StatusUnauthorized, "invalid_token", strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": "))
+		return nil, false
+	}
+	for _, s := range m.RequiredScopes {
+		if !caller.HasScope(s) {
+			EndUnreadBody(w, r)
+			m.challenge(w, http.StatusForbidden, "insufficient_scope", "the token lacks the "+s+" scope")
+			return nil, false
+		}
+	}
+	// auth.RequireBearerToken is the only way to put a TokenInfo where the
+	// go-sdk looks for it. The token was verified already: its verifier
+	// hands the result over, and its handler only takes the request it
+	// made, to be served from here.
+	cw := &capturingWriter{ResponseWriter: w}
+	tokenBridge.ServeHTTP(cw, r.WithContext(WithCaller(r.Context(), caller)))
+	return cw.r, cw.r != nil
+}
+
+// tokenBridge puts the Caller in a request's context as the go-sdk's
+// auth.TokenInfo, and gives the resulting request to the capturingWriter
+// it was called with.
+var tokenBridge = auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+	c, ok := CallerFrom(ctx, nil)
+	if !ok {
+		return nil, errors.New("clerkauth: no caller in context")
+	}
+	return c.TokenInfo(), nil
+}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: MaxClockSkew})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.(*capturingWriter).r = r
+}))
+
+// capturingWriter is the ResponseWriter tokenBridge writes to: the real
+// one (its refusals go through), and where the request it made is left.
+type capturingWriter struct {
+	http.ResponseWriter
+	r *http.Request
 }
 
 func (m *Middleware) logger() *slog.Logger {

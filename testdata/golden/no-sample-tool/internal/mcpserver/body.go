@@ -29,57 +29,74 @@ type bodyReader struct {
 	held    atomic.Int64 // bytes held by requests in flight
 }
 
-// read reads the body of an authenticated request to the end before the
-// transport sees it, within the timeout and the size bounds: a client with
-// a valid token still cannot hold a connection and a goroutine by trickling
-// its body, nor make the server buffer without end.
+// read is take and release around next, as a handler.
 func (b *bodyReader) read(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-			next.ServeHTTP(w, r)
+		reserved, ok := b.take(w, r)
+		if !ok {
 			return
 		}
-		if r.ContentLength > b.max {
-			clerkauth.EndUnreadBody(w, r)
-			clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
-			return
-		}
-		reserve := r.ContentLength
-		if reserve < 0 { // chunked: as much as it may be
-			reserve = b.max
-		}
-		if b.held.Add(reserve) > b.total {
-			b.held.Add(-reserve)
-			clerkauth.EndUnreadBody(w, r)
-			w.Header().Set("Retry-After", "5")
-			clerkauth.WriteJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server is busy reading other requests; try again shortly")
-			return
-		}
-		defer func() { b.held.Add(-reserve) }()
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Now().Add(b.timeout))
-		body, err := io.ReadAll(io.LimitReader(r.Body, b.max+1))
-		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			clerkauth.EndUnreadBody(w, r)
-			clerkauth.WriteJSONError(w, http.StatusRequestTimeout, "request_timeout", "the request body took too long to arrive")
-			return
-		case err != nil:
-			clerkauth.EndUnreadBody(w, r)
-			clerkauth.WriteJSONError(w, http.StatusBadRequest, "bad_request", "the request body could not be read")
-			return
-		case int64(len(body)) > b.max:
-			clerkauth.EndUnreadBody(w, r)
-			clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
-			return
-		}
-		// The body is in: the rest of the exchange (a long tool call's
-		// stream) is not bounded by the body's deadline.
-		_ = rc.SetReadDeadline(time.Time{})
-		r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
-		r.ContentLength = int64(len(body))
+		defer b.release(reserved)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// take reads the body of an authenticated request to the end before the
+// transport sees it, within the timeout and the size bounds: a client with
+// a valid token still cannot hold a connection and a goroutine by trickling
+// its body, nor make the server buffer without end. It reports whether the
+// request goes on, its body in memory (if not, it has been answered), and
+// the bytes it holds, to give back with release when the request is done.
+func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return 0, true
+	}
+	if r.ContentLength > b.max {
+		clerkauth.EndUnreadBody(w, r)
+		clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
+		return 0, false
+	}
+	reserve := r.ContentLength
+	if reserve < 0 { // chunked: as much as it may be
+		reserve = b.max
+	}
+	if b.held.Add(reserve) > b.total {
+		b.held.Add(-reserve)
+		clerkauth.EndUnreadBody(w, r)
+		w.Header().Set("Retry-After", "5")
+		clerkauth.WriteJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server is busy reading other requests; try again shortly")
+		return 0, false
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(b.timeout))
+	body, err := io.ReadAll(io.LimitReader(r.Body, b.max+1))
+	fail := func(status int, code, msg string) (int64, bool) {
+		b.held.Add(-reserve)
+		clerkauth.EndUnreadBody(w, r)
+		clerkauth.WriteJSONError(w, status, code, msg)
+		return 0, false
+	}
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fail(http.StatusRequestTimeout, "request_timeout", "the request body took too long to arrive")
+	case err != nil:
+		return fail(http.StatusBadRequest, "bad_request", "the request body could not be read")
+	case int64(len(body)) > b.max:
+		return fail(http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
+	}
+	// The body is in: the rest of the exchange (a long tool call's
+	// stream) is not bounded by the body's deadline.
+	_ = rc.SetReadDeadline(time.Time{})
+	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
+	r.ContentLength = int64(len(body))
+	return reserve, true
+}
+
+// release gives back what take held for a request.
+func (b *bodyReader) release(reserved int64) {
+	if reserved != 0 {
+		b.held.Add(-reserved)
+	}
 }
 
 // bufferedBody is a request body read into memory by bodyReader, which

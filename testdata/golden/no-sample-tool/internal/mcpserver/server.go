@@ -145,7 +145,12 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}
 	limits := env.Limits.withDefaults()
 
-	serverOptions := &mcp.ServerOptions{Logger: logger}
+	// The go-sdk logs each session's start and end at info level; in
+	// stateless mode every request is a session of its own, which made
+	// three log lines (and writes) per tools/call. Its info lines go out
+	// at debug level, with the request lines of LOG_LEVEL=debug.
+	sdkLogger := slog.New(infoAsDebug{logger.Handler()})
+	serverOptions := &mcp.ServerOptions{Logger: sdkLogger}
 	if opts.ServerOptions != nil {
 		opts.ServerOptions(serverOptions)
 	}
@@ -188,7 +193,31 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			return err
 		}
 		s.mux.Handle(metaPath, builtin(meta))
-		s.mux.Handle(path, route{Handler: guard.wrap(middleware(metaPath).Wrap(bodies.read(ops.wrap(s.endOnShutdown(transport))))), ownBody: true})
+		// The checks run one after the other, each returning before the
+		// transport is called, rather than as nested handlers: the
+		// go-sdk's handlers are deep, and under the nested layers they
+		// grew the connection goroutine's stack anew on each request
+		// (the GC shrinks it between requests), a tenth of the server's
+		// CPU under load.
+		mw, next := middleware(metaPath), s.endOnShutdown(transport)
+		s.mux.Handle(path, route{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !guard.check(w, r) {
+				return
+			}
+			r, ok := mw.Authenticate(w, r)
+			if !ok {
+				return
+			}
+			reserved, ok := bodies.take(w, r)
+			if !ok {
+				return
+			}
+			defer bodies.release(reserved)
+			if !ops.check(w, r) {
+				return
+			}
+			next.ServeHTTP(w, r)
+		}), ownBody: true})
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
@@ -196,7 +225,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	var fallback *clerkauth.Middleware
 	if settings.Streamable {
 		var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.StreamableHTTPOptions{
-			Logger:                     logger,
+			Logger:                     sdkLogger,
 			Stateless:                  settings.Stateless,
 			SessionTimeout:             limits.SessionIdleTimeout,
 			DisableLocalhostProtection: true, // transportGuard does it, allowing PUBLIC_URL's host
@@ -238,6 +267,14 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		if rt, ok := h.(route); ok {
 			if !rt.ownBody {
 				boundBody(w, r, limits.BodyTimeout)
+			}
+			if r.RequestURI != "*" && !strings.Contains(pattern, "{") {
+				// The mux would find rt again. Without wildcards in
+				// its pattern there are no path values to set, only
+				// the pattern: serve it without a second lookup.
+				r.Pattern = pattern
+				rt.ServeHTTP(w, r)
+				return
 			}
 			s.mux.ServeHTTP(w, r)
 			return

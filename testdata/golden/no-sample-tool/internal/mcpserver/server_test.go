@@ -383,6 +383,23 @@ func TestPublicAndPrivateRoutes(t *testing.T) {
 	}
 }
 
+// Routes are served as the mux serves them: the handler sees the pattern
+// that matched, and the values of its wildcards.
+func TestRoutePatternAndPathValues(t *testing.T) {
+	e := newTestEnv(t)
+	e.server.HandleFunc("GET /about", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, r.Pattern) })
+	e.server.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.Pattern+" "+r.PathValue("id"))
+	})
+	token := e.fake.IssueOpaque(clerkfake.TokenOptions{})
+	for path, want := range map[string]string{"/about": "GET /about", "/items/42": "GET /items/{id} 42"} {
+		resp, body := e.do(t, http.MethodGet, path, token, nil, "")
+		if resp.StatusCode != http.StatusOK || string(body) != want {
+			t.Errorf("%s: %d %q, want 200 %q", path, resp.StatusCode, body, want)
+		}
+	}
+}
+
 func TestCORSAndOrigin(t *testing.T) {
 	e := newTestEnv(t)
 	for _, p := range []string{"/mcp", "/sse"} {

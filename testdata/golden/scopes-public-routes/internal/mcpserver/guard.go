@@ -55,8 +55,13 @@ func (g *transportGuard) hostAllowed(r *http.Request) bool {
 	if !ok || local == nil {
 		return true
 	}
-	host, _, err := net.SplitHostPort(local.String())
-	if err != nil || !isLoopbackHost(host) {
+	if tcp, ok := local.(*net.TCPAddr); ok {
+		// What the string form below finds, without formatting and
+		// parsing the address on every request.
+		if !tcp.IP.IsLoopback() {
+			return true
+		}
+	} else if host, _, err := net.SplitHostPort(local.String()); err != nil || !isLoopbackHost(host) {
 		return true
 	}
 	if strings.EqualFold(r.Host, g.publicHost) {
@@ -69,37 +74,37 @@ func (g *transportGuard) hostAllowed(r *http.Request) bool {
 	return isLoopbackHost(reqHost)
 }
 
-func (g *transportGuard) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Add("Vary", "Origin")
-		if !g.hostAllowed(r) {
+// check does the guard's work and reports whether the request goes on; if
+// not, it has been answered.
+func (g *transportGuard) check(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h["Vary"] = append(h["Vary"], "Origin") // h.Add, with the key already canonical
+	if !g.hostAllowed(r) {
+		clerkauth.EndUnreadBody(w, r)
+		clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_host", "this server does not answer to Host "+r.Host+"; set PUBLIC_URL to the address clients use")
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin != "" {
+		if !g.originAllowed(origin) {
 			clerkauth.EndUnreadBody(w, r)
-			clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_host", "this server does not answer to Host "+r.Host+"; set PUBLIC_URL to the address clients use")
-			return
+			clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_origin", "requests from origin "+origin+" are not allowed; add it to allowedOrigins in clerk-mcp.yaml")
+			return false
 		}
-		origin := r.Header.Get("Origin")
-		if origin != "" {
-			if !g.originAllowed(origin) {
-				clerkauth.EndUnreadBody(w, r)
-				clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_origin", "requests from origin "+origin+" are not allowed; add it to allowedOrigins in clerk-mcp.yaml")
-				return
-			}
-			if g.allowAll {
-				h.Set("Access-Control-Allow-Origin", "*")
-			} else {
-				h.Set("Access-Control-Allow-Origin", origin)
-			}
-			h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+		if g.allowAll {
+			h.Set("Access-Control-Allow-Origin", "*")
+		} else {
+			h.Set("Access-Control-Allow-Origin", origin)
 		}
-		if r.Method == http.MethodOptions {
-			clerkauth.EndUnreadBody(w, r)
-			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
-			h.Set("Access-Control-Max-Age", "86400")
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+		h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+	}
+	if r.Method == http.MethodOptions {
+		clerkauth.EndUnreadBody(w, r)
+		h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return false
+	}
+	return true
 }

@@ -477,3 +477,43 @@ func TestIdleSessionsExpire(t *testing.T) {
 		t.Errorf("a request in an expired session: %d, want 404", resp.StatusCode)
 	}
 }
+
+// In stateless mode every request is a go-sdk session of its own, and the
+// go-sdk logs each session's start and end at info level. At the default
+// level that must not become lines per request; at debug level the lines
+// are there.
+func TestStatelessRequestsAreNotLoggedAtInfo(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		t.Run(level.String(), func(t *testing.T) {
+			fake := clerkfake.New(t)
+			logs := &syncBuffer{}
+			hs := httptest.NewUnstartedServer(nil)
+			url := "http://" + hs.Listener.Addr().String()
+			s, err := New(Settings{Name: "t", Version: "0", Streamable: true, Stateless: true},
+				Env{SecretKey: fake.SecretKey, Issuer: fake.URL, APIURL: fake.URL, PublicURL: url},
+				Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs.Config.Handler = s
+			hs.Start()
+			t.Cleanup(hs.Close)
+			token := fake.IssueOpaque(clerkfake.TokenOptions{})
+			for i := range 10 {
+				req, _ := http.NewRequest(http.MethodPost, url+"/mcp", strings.NewReader(initializeBody))
+				req.Header = mcpHeaders.Clone()
+				req.Header.Set("Authorization", "Bearer "+token)
+				if resp, body := send(t, req); resp.StatusCode != http.StatusOK {
+					t.Fatalf("request %d: status %d: %s", i, resp.StatusCode, body)
+				}
+			}
+			sessions := strings.Count(logs.String(), "session")
+			switch {
+			case level == slog.LevelInfo && sessions > 0:
+				t.Errorf("10 stateless requests logged %d session lines at info level, want none:\n%s", sessions, logs.String())
+			case level == slog.LevelDebug && sessions < 10:
+				t.Errorf("10 stateless requests logged %d session lines at debug level, want them all:\n%s", sessions, logs.String())
+			}
+		})
+	}
+}

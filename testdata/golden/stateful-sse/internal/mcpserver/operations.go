@@ -113,74 +113,71 @@ func (g *operationGuard) scopesFor(r *rpcRequest) []string {
 	return nil
 }
 
+// wrap is check in front of next, as a handler.
 func (g *operationGuard) wrap(next http.Handler) http.Handler {
-	if g.ops.empty() {
-		return g.checkHeadersOnly(next)
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := bufferedBodyOf(r)
-		if r.Method != http.MethodPost || !ok {
+		if g.check(w, r) {
 			next.ServeHTTP(w, r)
-			return
 		}
-		reqs, batch := parseRPC(body)
-		if !batch && len(reqs) == 1 && !headersAgree(r, &reqs[0]) {
-			writeRPCError(w, http.StatusBadRequest, reqs[0].ID, -32600, "the Mcp-Method or Mcp-Name header does not match the request body")
-			return
-		}
-		caller, _ := clerkauth.CallerFrom(r.Context(), nil)
-		var refused []rpcRequest
-		var need []string
-		for i := range reqs {
-			scopes := g.scopesFor(&reqs[i])
-			if len(scopes) == 0 || hasAll(caller, scopes) {
-				continue
-			}
-			refused = append(refused, reqs[i])
-			for _, s := range append(slices.Clone(g.required), scopes...) {
-				if !slices.Contains(need, s) {
-					need = append(need, s)
-				}
-			}
-		}
-		if len(refused) == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_scope", scope=%q, resource_metadata=%q, error_description=%q`,
-			strings.Join(need, " "), g.metadata, "this operation needs the scopes "+strings.Join(need, " ")))
-		msg := func(r rpcRequest) string {
-			return fmt.Sprintf("%s %s needs the scopes %s; the token lacks some (sign in again and grant them)", r.Method, r.target(), strings.Join(need, " "))
-		}
-		if !batch {
-			writeRPCError(w, http.StatusForbidden, refused[0].ID, insufficientScopeCode, msg(refused[0]))
-			return
-		}
-		var out []json.RawMessage
-		for _, rr := range refused {
-			b, _ := json.Marshal(rpcErrorResponse(rr.ID, insufficientScopeCode, msg(rr)))
-			out = append(out, b)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusForbidden)
-		_ = json.NewEncoder(w).Encode(out)
 	})
 }
 
-// checkHeadersOnly still refuses requests whose Mcp-Method or Mcp-Name
-// headers contradict the body when no operation has scopes.
-func (g *operationGuard) checkHeadersOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && (r.Header.Get("Mcp-Method") != "" || r.Header.Get("Mcp-Name") != "") {
-			if body, ok := bufferedBodyOf(r); ok {
-				if reqs, batch := parseRPC(body); !batch && len(reqs) == 1 && !headersAgree(r, &reqs[0]) {
-					writeRPCError(w, http.StatusBadRequest, reqs[0].ID, -32600, "the Mcp-Method or Mcp-Name header does not match the request body")
-					return
-				}
+// check reports whether the request may go on to the transport; if not,
+// it has been answered.
+func (g *operationGuard) check(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return true
+	}
+	if g.ops.empty() {
+		// Nothing to guard; go-sdk checks the Mcp-Method and Mcp-Name
+		// headers against the body itself.
+		return true
+	}
+	body, ok := bufferedBodyOf(r)
+	if !ok {
+		return true
+	}
+	reqs, batch := parseRPC(body)
+	if !batch && len(reqs) == 1 && !headersAgree(r, &reqs[0]) {
+		writeRPCError(w, http.StatusBadRequest, reqs[0].ID, -32600, "the Mcp-Method or Mcp-Name header does not match the request body")
+		return false
+	}
+	caller, _ := clerkauth.CallerFrom(r.Context(), nil)
+	var refused []rpcRequest
+	var need []string
+	for i := range reqs {
+		scopes := g.scopesFor(&reqs[i])
+		if len(scopes) == 0 || hasAll(caller, scopes) {
+			continue
+		}
+		refused = append(refused, reqs[i])
+		for _, s := range append(slices.Clone(g.required), scopes...) {
+			if !slices.Contains(need, s) {
+				need = append(need, s)
 			}
 		}
-		next.ServeHTTP(w, r)
-	})
+	}
+	if len(refused) == 0 {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_scope", scope=%q, resource_metadata=%q, error_description=%q`,
+		strings.Join(need, " "), g.metadata, "this operation needs the scopes "+strings.Join(need, " ")))
+	msg := func(r rpcRequest) string {
+		return fmt.Sprintf("%s %s needs the scopes %s; the token lacks some (sign in again and grant them)", r.Method, r.target(), strings.Join(need, " "))
+	}
+	if !batch {
+		writeRPCError(w, http.StatusForbidden, refused[0].ID, insufficientScopeCode, msg(refused[0]))
+		return false
+	}
+	var out []json.RawMessage
+	for _, rr := range refused {
+		b, _ := json.Marshal(rpcErrorResponse(rr.ID, insufficientScopeCode, msg(rr)))
+		out = append(out, b)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusForbidden)
+	_ = json.NewEncoder(w).Encode(out)
+	return false
 }
 
 // parseRPC reads a JSON-RPC message or batch; what is not JSON-RPC is

@@ -1,0 +1,537 @@
+// Command loadbench measures a generated server the way a user's load sees
+// it: the server in its own process, a closed loop of N go-sdk clients (each
+// its own session and connections) in another, making authenticated
+// tools/call of a one-line echo tool with cached opaque tokens from the fake
+// Clerk. It compares our server (mcpserver.New) with a bare go-sdk
+// StreamableHTTPHandler serving the same tool in the same session mode, runs
+// interleaved, and reports calls per second and the server process's CPU
+// time per call (from /proc/PID/stat).
+//
+// On a machine with two or more cores the server is pinned to -server-cpu
+// and the load generator (with the fake Clerk) to -load-cpu, with taskset.
+//
+//	go run ./cmd/create-clerk-mcp/internal/loadbench -runs 5 -duration 10s
+//
+// LOADBENCH_CPUPROFILE=dir makes each server process write a CPU profile of
+// its whole life to dir/<kind>-<mode>-<clients>-<run>.pprof.
+// LOADBENCH_LOG_LEVEL sets the server's LOG_LEVEL (default info, as in a
+// generated project); LOADBENCH_KEEPLOGS=1 keeps the server logs (in
+// $TMPDIR/loadbench-*.log). Each client is a user of its own, so the
+// per-user bounds are the defaults and never reached.
+//
+// -kinds chooses the servers: ours, bare, bare-serve (the bare handler in
+// mcpserver.Serve's http.Server), and names given with -other
+// name=path, whose "ours" is served by another build of this program
+// (such as one built against an older commit, to compare before and
+// after in the same interleaved run).
+//
+// It lives outside templates/runtime so that it is not copied into
+// generated projects, and it is a program, not a test, so go test ./...
+// never runs it.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/mcpserver"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		if err := serve(os.Args[2:]); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := drive(os.Args[1:]); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type echoOut struct {
+	Text string `json:"text"`
+}
+
+func registerEcho(s *mcp.Server) {
+	mcp.AddTool(s, &mcp.Tool{Name: "echo", Description: "echoes"},
+		func(_ context.Context, _ *mcp.CallToolRequest, in struct {
+			Text string `json:"text"`
+		}) (*mcp.CallToolResult, echoOut, error) {
+			return nil, echoOut{Text: in.Text}, nil
+		})
+}
+
+// serve is the server process: "ours" is the server a generated project
+// runs (LoadEnv, the text logger at info level, mcpserver.New, Serve);
+// "bare" is the go-sdk's handler alone on an http.Server. It prints its URL
+// on stdout and serves until SIGTERM.
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	kind := fs.String("kind", "ours", "ours or bare")
+	stateless := fs.Bool("stateless", true, "stateless Streamable HTTP")
+	profile := fs.String("cpuprofile", "", "write a CPU profile here")
+	_ = fs.Parse(args)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	switch *kind {
+	case "bare", "bare-serve":
+		server := mcp.NewServer(&mcp.Implementation{Name: "bench", Version: "0"}, nil)
+		registerEcho(server)
+		h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
+			Stateless:      *stateless,
+			SessionTimeout: mcpserver.DefaultSessionIdleTimeout,
+		})
+		if *kind == "bare-serve" {
+			// The bare handler in the http.Server a generated project uses.
+			fmt.Printf("http://%s/mcp\n", ln.Addr())
+			return mcpserver.Serve(ctx, ln, h, "http://"+ln.Addr().String(), slog.New(slog.DiscardHandler))
+		}
+		srv := &http.Server{Handler: h}
+		go func() { <-ctx.Done(); srv.Close() }()
+		fmt.Printf("http://%s/mcp\n", ln.Addr())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case "ours":
+		env, err := mcpserver.LoadEnv(os.Getenv)
+		if err != nil {
+			return err
+		}
+		env = env.WithListener(ln.Addr())
+		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel}))
+		srv, err := mcpserver.New(mcpserver.Settings{Name: "bench", Version: "0", Streamable: true, Stateless: *stateless},
+			env, mcpserver.Options{RegisterTools: registerEcho, Logger: logger})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s/mcp\n", env.PublicURL)
+		return mcpserver.Serve(ctx, ln, srv, env.PublicURL, logger)
+	}
+	return fmt.Errorf("unknown kind %q", *kind)
+}
+
+// result is one measured run.
+type result struct {
+	kind      string
+	calls     int64
+	seconds   float64
+	cpu       time.Duration // server user+system time in the window
+	loadCPU   time.Duration // the load generator's, in the window
+	logLines  int           // lines the server logged in all
+	errors    int64
+	perSecond float64
+	cpuPerOp  time.Duration
+}
+
+func drive(args []string) error {
+	fs := flag.NewFlagSet("loadbench", flag.ExitOnError)
+	clientsFlag := fs.String("clients", "1,8,64", "numbers of concurrent clients")
+	modesFlag := fs.String("modes", "stateless,stateful", "session modes")
+	kindsFlag := fs.String("kinds", "ours,bare", "servers to compare: ours, bare, or names given in -other")
+	otherFlag := fs.String("other", "", "more servers, as name=path of another loadbench binary whose \"ours\" is run (such as before=/tmp/loadbench-old)")
+	runs := fs.Int("runs", 5, "runs of each server per configuration")
+	duration := fs.Duration("duration", 10*time.Second, "measured time of a run")
+	warmup := fs.Duration("warmup", 2*time.Second, "load before the measured time")
+	serverCPU := fs.Int("server-cpu", 0, "core of the server process (with taskset, on 2+ cores)")
+	loadCPU := fs.Int("load-cpu", 1, "core of the load generator (with taskset, on 2+ cores)")
+	_ = fs.Parse(args)
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	_, tasksetErr := exec.LookPath("taskset")
+	// Once pinned (below), this process sees one core: LOADBENCH_PINNED
+	// says that the server is to be pinned too.
+	pinned := os.Getenv("LOADBENCH_PINNED") != ""
+	pin := pinned || tasksetErr == nil && runtime.NumCPU() >= 2
+	if pin && !pinned {
+		// Run the load generator itself on its core; the runtime sizes
+		// GOMAXPROCS from the affinity it starts with.
+		cmd := exec.Command("taskset", append([]string{"-c", strconv.Itoa(*loadCPU), self}, args...)...)
+		cmd.Env = append(os.Environ(), "LOADBENCH_PINNED=1")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		return cmd.Run()
+	}
+
+	fake, err := clerkfake.Start()
+	if err != nil {
+		return err
+	}
+	defer fake.Close()
+	var clients []int
+	for _, c := range strings.Split(*clientsFlag, ",") {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 1 {
+			return fmt.Errorf("-clients: %q", c)
+		}
+		clients = append(clients, n)
+	}
+	// One user per client, as separate users would be: the per-user
+	// bounds (sessions, streams) are the defaults and never bite.
+	tokens := make([]string, slices.Max(clients))
+	for i := range tokens {
+		tokens[i] = fake.IssueOpaque(clerkfake.TokenOptions{UserID: fmt.Sprintf("user_load%04d", i), TTL: 24 * time.Hour})
+	}
+	kinds := strings.Split(*kindsFlag, ",")
+	others := map[string]string{}
+	if *otherFlag != "" {
+		for _, o := range strings.Split(*otherFlag, ",") {
+			name, path, ok := strings.Cut(o, "=")
+			if !ok {
+				return fmt.Errorf("-other: %q is not name=path", o)
+			}
+			others[name] = path
+		}
+	}
+	for _, k := range kinds {
+		if _, ok := others[k]; !ok && k != "ours" && k != "bare" && k != "bare-serve" {
+			return fmt.Errorf("-kinds: %q is not ours, bare or a name in -other", k)
+		}
+	}
+	profileDir := os.Getenv("LOADBENCH_CPUPROFILE")
+
+	placement := "not pinned"
+	if pin {
+		placement = fmt.Sprintf("server on core %d, load on core %d", *serverCPU, *loadCPU)
+	}
+	fmt.Printf("# loadbench: %s, %s, %s, %d runs of %s (warm-up %s)\n",
+		runtime.Version(), cpuModel(), placement, *runs, *duration, *warmup)
+	type key struct {
+		mode    string
+		clients int
+	}
+	all := make(map[key]map[string][]result)
+	var order []key
+	for _, mode := range strings.Split(*modesFlag, ",") {
+		if mode != "stateless" && mode != "stateful" {
+			return fmt.Errorf("-modes: %q", mode)
+		}
+		for _, n := range clients {
+			k := key{mode, n}
+			order = append(order, k)
+			all[k] = make(map[string][]result)
+			for run := 0; run < *runs; run++ {
+				// Interleave the servers, and alternate which goes first.
+				ks := slices.Clone(kinds)
+				if run%2 == 1 {
+					slices.Reverse(ks)
+				}
+				for _, kind := range ks {
+					var profile string
+					if profileDir != "" {
+						profile = filepath.Join(profileDir, fmt.Sprintf("%s-%s-%d-%d.pprof", kind, mode, n, run))
+					}
+					bin, serveKind := self, kind
+					if path, ok := others[kind]; ok {
+						bin, serveKind = path, "ours"
+					}
+					spec := runSpec{
+						self: bin, kind: serveKind, stateless: mode == "stateless", clients: n, tokens: tokens[:n],
+						warmup: *warmup, duration: *duration, fake: fake, pin: pin, serverCPU: *serverCPU, profile: profile,
+					}
+					r, err := spec.run()
+					if err != nil {
+						return fmt.Errorf("%s %s %d clients: %w", kind, mode, n, err)
+					}
+					all[k][kind] = append(all[k][kind], r)
+					fmt.Printf("%-9s %-4s clients=%-3d run=%d  %8.0f calls/s  %6.1f µs CPU/call  server %3.0f%% load %3.0f%% of a core  errors=%d log=%d lines\n",
+						mode, kind, n, run+1, r.perSecond, us(r.cpuPerOp), 100*r.cpu.Seconds()/r.seconds, 100*r.loadCPU.Seconds()/r.seconds, r.errors, r.logLines)
+				}
+			}
+		}
+	}
+
+	fmt.Printf("\n# medians of %d runs\n", *runs)
+	fmt.Printf("| mode | clients |")
+	for _, kind := range kinds {
+		fmt.Printf(" %s calls/s | %s CPU/call |", kind, kind)
+	}
+	var vsBare []string
+	if slices.Contains(kinds, "bare") {
+		for _, kind := range kinds {
+			if kind != "bare" {
+				vsBare = append(vsBare, kind)
+				fmt.Printf(" %s/bare calls/s |", kind)
+			}
+		}
+	}
+	fmt.Println()
+	fmt.Println("|---|---|" + strings.Repeat("---|---|", len(kinds)) + strings.Repeat("---|", len(vsBare)))
+	for _, k := range order {
+		fmt.Printf("| %s | %d |", k.mode, k.clients)
+		rates := map[string]float64{}
+		for _, kind := range kinds {
+			rs := all[k][kind]
+			rate := median(rs, func(r result) float64 { return r.perSecond })
+			cpu := median(rs, func(r result) float64 { return us(r.cpuPerOp) })
+			rates[kind] = rate
+			fmt.Printf(" %.0f | %.0f µs |", rate, cpu)
+		}
+		for _, kind := range vsBare {
+			fmt.Printf(" %.2fx |", rates[kind]/rates["bare"])
+		}
+		fmt.Println()
+	}
+	return nil
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+func median(rs []result, f func(result) float64) float64 {
+	var v []float64
+	for _, r := range rs {
+		v = append(v, f(r))
+	}
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0
+	}
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+type runSpec struct {
+	self             string
+	kind             string
+	stateless        bool
+	clients          int
+	tokens           []string
+	warmup, duration time.Duration
+	fake             *clerkfake.Fake
+	pin              bool
+	serverCPU        int
+	profile          string
+}
+
+// run starts a server process, loads it, and stops it.
+func (s runSpec) run() (result, error) {
+	args := []string{s.self, "serve", "-kind", s.kind, "-stateless=" + strconv.FormatBool(s.stateless)}
+	if s.profile != "" {
+		args = append(args, "-cpuprofile", s.profile)
+	}
+	if s.pin {
+		args = append([]string{"taskset", "-c", strconv.Itoa(s.serverCPU)}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(),
+		"CLERK_SECRET_KEY="+s.fake.SecretKey, "CLERK_FRONTEND_API_URL="+s.fake.URL, "CLERK_API_URL="+s.fake.URL,
+		"PORT=0", "LOG_LEVEL="+logLevel(), "GOMAXPROCS=") // GOMAXPROCS from the affinity
+	// The server's log goes to a file, as a deployed server's goes to a
+	// collector: not to this terminal.
+	logFile, err := os.CreateTemp("", "loadbench-"+s.kind+"-*.log")
+	if err != nil {
+		return result{}, err
+	}
+	if os.Getenv("LOADBENCH_KEEPLOGS") == "" {
+		defer os.Remove(logFile.Name())
+	}
+	defer logFile.Close()
+	cmd.Stderr = logFile
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return result{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	var r result
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return result{}, fmt.Errorf("server did not start: %w", err)
+	}
+	go io.Copy(io.Discard, stdout)
+	endpoint := strings.TrimSpace(line)
+	// taskset execs the server, so the child's pid is the server's.
+	pid := cmd.Process.Pid
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sessions := make([]*mcp.ClientSession, s.clients)
+	for i := range sessions {
+		httpClient := &http.Client{Transport: &bearer{token: s.tokens[i], next: &http.Transport{MaxIdleConnsPerHost: 4}}}
+		var cs *mcp.ClientSession
+		for attempt := 0; ; attempt++ {
+			c := mcp.NewClient(&mcp.Implementation{Name: "loadbench", Version: "0"}, nil)
+			cs, err = c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient, MaxRetries: -1}, nil)
+			if err == nil || attempt == 50 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond) // the server may still be loading its keys
+		}
+		if err != nil {
+			return result{}, fmt.Errorf("connect: %w", err)
+		}
+		sessions[i] = cs
+	}
+	defer func() {
+		for _, cs := range sessions {
+			_ = cs.Close()
+		}
+	}()
+
+	var calls, errs atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for _, cs := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			params := &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hi"}}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res, err := cs.CallTool(ctx, params)
+				if err != nil || res.IsError {
+					errs.Add(1)
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				calls.Add(1)
+			}
+		}()
+	}
+	time.Sleep(s.warmup)
+	cpu0, err := processCPU(pid)
+	if err != nil {
+		close(stop)
+		wg.Wait()
+		return result{}, err
+	}
+	calls0, errs0, t0, self0 := calls.Load(), errs.Load(), time.Now(), selfCPU()
+	time.Sleep(s.duration)
+	cpu1, err := processCPU(pid)
+	calls1, errs1, t1, self1 := calls.Load(), errs.Load(), time.Now(), selfCPU()
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		return result{}, err
+	}
+	for _, cs := range sessions {
+		_ = cs.Close()
+	}
+	sessions = nil
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	if b, err := os.ReadFile(logFile.Name()); err == nil {
+		r.logLines = strings.Count(string(b), "\n")
+	}
+	r = result{logLines: r.logLines, kind: s.kind, calls: calls1 - calls0, seconds: t1.Sub(t0).Seconds(), cpu: cpu1 - cpu0, loadCPU: self1 - self0, errors: errs1 - errs0}
+	r.perSecond = float64(r.calls) / r.seconds
+	if r.calls > 0 {
+		r.cpuPerOp = r.cpu / time.Duration(r.calls)
+	}
+	return r, nil
+}
+
+// bearer sends every request with the client's token.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b *bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
+}
+
+// processCPU is the user and system time a process has used, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest) // f[0] is field 3
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return time.Duration(utime+stime) * tick, nil
+}
+
+// selfCPU is the user and system time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+		}
+	}
+	return "unknown CPU"
+}
+
+// logLevel is the server's LOG_LEVEL: LOADBENCH_LOG_LEVEL, else info, the
+// default of a generated project.
+func logLevel() string {
+	if l := os.Getenv("LOADBENCH_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "info"
+}
