@@ -63,7 +63,7 @@ func Test_GetClerkUserData_UnknownUser(t *testing.T) {
 	}
 }
 
-func TestGetClerkUserDataClerkDown(t *testing.T) {
+func Test_GetClerkUserData_ClerkDown(t *testing.T) {
 	fake := clerkfake.New(t)
 	fake.SetFault(clerkfake.BackendDown)
 	handler := GetClerkUserData(&mcp.Tool{}, testDeps(fake))
