@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -129,10 +130,12 @@ func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the version of create-clerk-mcp",
+		Long:    "version prints the module version of create-clerk-mcp, the VCS revision it was built from\n(and whether that tree had uncommitted changes) and the Go toolchain, from the binary's build info.",
 		Example: "  create-clerk-mcp version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintln(a.stdout, "create-clerk-mcp", version())
+			bi, _ := debug.ReadBuildInfo()
+			printVersion(a.stdout, bi)
 			return nil
 		},
 	}
