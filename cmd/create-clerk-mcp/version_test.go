@@ -86,7 +86,7 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 		return string(out)
 	}
 	out := build()
-	if !regexp.MustCompile(`(?m)^revision ` + strings.TrimSpace(string(head)) + ` \(`).MatchString(out) || strings.Contains(out, "modified") {
+	if !regexp.MustCompile(`(?m)^revision `+strings.TrimSpace(string(head))+` \(`).MatchString(out) || strings.Contains(out, "modified") {
 		t.Errorf("version of a clean build at %s:\n%s", head, out)
 	}
 	if err := os.WriteFile(filepath.Join(clone, "README.md"), []byte("changed\n"), 0o644); err != nil {
