@@ -95,7 +95,7 @@ The project's clerk-mcp.yaml drives add-tool and regenerate.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newNewCmd(a), newAddToolCmd(a), newRegenerateCmd(a), newVersionCmd(a))
+	root.AddCommand(newNewCmd(a), newAddToolCmd(a), newRegenerateCmd(a), newDoctorCmd(a), newVersionCmd(a))
 
 	// cobra's completion and help commands exit 0 for a shell or topic they
 	// do not know; those are usage errors.
