@@ -151,7 +151,8 @@ func (a *app) runDoctor(f *doctorFlags) error {
 	var applied []settingFix
 	for _, fx := range d.fixes {
 		if !f.yes {
-			ok, err := a.prompter.Confirm(fmt.Sprintf("%s: set %s to %s (now %s)?", fx.what, fx.key, jsonText(fx.to), jsonText(fx.from)), true)
+			ok, err := a.prompter.Confirm(fmt.Sprintf("%s: set %s to %s (now %s)?", fx.what, fx.key, jsonText(fx.to), jsonText(fx.from)),
+				"doctor changes this setting of your Clerk instance through the Backend API (PATCH "+settingsPath+"); answer no to leave it as it is.", true)
 			if err != nil {
 				return fmt.Errorf("stopped before changing anything: %w", err)
 			}

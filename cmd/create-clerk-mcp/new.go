@@ -31,22 +31,33 @@ type newFlags struct {
 func newNewCmd(a *app) *cobra.Command {
 	var f newFlags
 	cmd := &cobra.Command{
-		Use:   "new NAME",
+		Use:   "new [NAME]",
 		Short: "Create a new MCP server project",
 		Long: `new creates a complete Go MCP server protected by Clerk OAuth in ./NAME (or --dir),
 runs go mod tidy and makes the first git commit. NAME is lower-case letters, digits and '-'.
-In a terminal it asks for anything not given as a flag, unless --yes.`,
-		Example: `  create-clerk-mcp new notes
+In a terminal it asks for anything not given as a flag (NAME first), unless --yes; type ?
+at a question for help. Nothing is written until every answer is in.`,
+		Example: `  create-clerk-mcp new
+  create-clerk-mcp new notes
   create-clerk-mcp new notes --module github.com/you/notes --yes
   create-clerk-mcp new notes --transport streamable-http --scope profile --no-sample-tool --dry-run
   create-clerk-mcp new legacy --transport streamable-http,sse --sessions stateful`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("new takes exactly one argument, the project name (such as create-clerk-mcp new my-server)")
+			if len(args) > 1 {
+				return usagef("new takes one argument, the project name (such as create-clerk-mcp new my-server)")
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return a.runNew(cmd, args[0], &f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				// An explicit name is checked as given, even empty.
+				if err := generator.ValidateProjectName(args[0]); err != nil {
+					return usageError{err}
+				}
+				return a.runNew(cmd, args[0], &f)
+			}
+			return a.runNew(cmd, "", &f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.module, "module", "", "Go module path (default NAME)")
@@ -64,12 +75,22 @@ In a terminal it asks for anything not given as a flag, unless --yes.`,
 }
 
 func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
-	if err := generator.ValidateProjectName(name); err != nil {
-		return usageError{err}
+	interactive := a.prompter != nil && !f.yes
+	if name == "" && !interactive {
+		return usagef("new needs the project name: pass NAME, such as create-clerk-mcp new my-server (it is asked for only in a terminal without --yes)")
+	}
+	if name != "" {
+		if err := generator.ValidateProjectName(name); err != nil {
+			return usageError{err}
+		}
+	}
+	shown := name
+	if shown == "" {
+		shown = "NAME"
 	}
 	fl := cmd.Flags()
 	if fl.Changed("module") && f.module == "" {
-		return usagef("--module is empty; give a module path such as example.com/you/%s, or leave the flag out to use %s", name, name)
+		return usagef("--module is empty; give a module path such as example.com/you/%s, or leave the flag out to use %s", shown, shown)
 	}
 	if fl.Changed("transport") && strings.TrimSpace(f.transport) == "" {
 		return usagef("--transport is empty; use streamable-http, sse or streamable-http,sse, or leave the flag out for the default")
@@ -78,10 +99,19 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 		return usagef("invalid --sessions %q: use stateless (the default: any replica serves any request) or stateful (sessions in the process, for server-to-client requests)", f.sessions)
 	}
 	if fl.Changed("dir") && f.dir == "" {
-		return usagef("--dir is empty; give a directory, or leave the flag out to use ./%s", name)
+		return usagef("--dir is empty; give a directory, or leave the flag out to use ./%s", shown)
+	}
+	if name == "" {
+		answer, err := a.prompter.Input("Project name", "The project's directory (./NAME unless --dir) and, unless you give another, its Go module path. Lower-case letters, digits and '-', starting with a letter.", "", func(s string) error {
+			return generator.ValidateProjectName(strings.TrimSpace(s))
+		})
+		if err != nil {
+			return promptErr(err)
+		}
+		name = strings.TrimSpace(answer)
 	}
 	cfg := generator.DefaultConfig(name)
-	if !cmd.Flags().Changed("module") && (a.prompter == nil || f.yes) {
+	if !cmd.Flags().Changed("module") && !interactive {
 		if err := generator.ValidateModulePath(name); err != nil {
 			return usagef("project name %q cannot be the module path: %s; pass --module, such as --module example.com/you/%s", name, strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid module path %q: ", name)), name)
 		}
@@ -116,9 +146,9 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	if f.noSampleTool {
 		cfg.Tools = []generator.Tool{}
 	}
-	if a.prompter != nil && !f.yes {
+	if interactive {
 		if err := a.prompt(cmd, cfg); err != nil {
-			return err
+			return promptErr(err)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
@@ -313,29 +343,53 @@ func parseTransports(list string) ([]string, error) {
 	return out, nil
 }
 
+// promptErr reports a prompt that did not get its answer.
+func promptErr(err error) error {
+	if errors.Is(err, errInterrupted) {
+		return errors.New("interrupted: nothing was created; run create-clerk-mcp new again")
+	}
+	return fmt.Errorf("cannot ask (%v); pass the values as flags with --yes (see create-clerk-mcp new --help)", err)
+}
+
+// prompt asks for every value of cfg that no flag gave.
 func (a *app) prompt(cmd *cobra.Command, cfg *generator.Config) error {
 	p := a.prompter
 	fl := cmd.Flags()
 	var err error
 	if !fl.Changed("module") {
-		if cfg.Module, err = p.Input("Go module path", cfg.Module, generator.ValidateModulePath); err != nil {
+		if cfg.Module, err = p.Input("Go module path",
+			"The path others import the project by, usually where its repository lives, such as github.com/you/"+cfg.Name+". The project name alone works for a local project.",
+			cfg.Module, func(s string) error { return generator.ValidateModulePath(strings.TrimSpace(s)) }); err != nil {
+			return err
+		}
+		cfg.Module = strings.TrimSpace(cfg.Module)
+	}
+	if !fl.Changed("transport") {
+		if cfg.Transports, err = p.MultiSelect("Transports",
+			"streamable-http serves /mcp, what current MCP clients use. sse serves the legacy HTTP+SSE transport at /sse, deprecated, for clients that predate Streamable HTTP. Space toggles, Enter accepts.",
+			[]string{generator.TransportStreamable, generator.TransportSSE}, cfg.Transports); err != nil {
 			return err
 		}
 	}
-	if !fl.Changed("transport") {
-		if cfg.Transports, err = p.MultiSelect("Transports", []string{generator.TransportStreamable, generator.TransportSSE}, cfg.Transports); err != nil {
+	if !fl.Changed("sessions") && cfg.HasTransport(generator.TransportStreamable) {
+		if cfg.Sessions, err = p.Select("Sessions on /mcp",
+			"stateless: every request stands alone, any replica serves any request (MCP 2026-07-28 and the older versions). stateful: sessions live in this process, for server-to-client requests (sampling, elicitation) with pre-2026 clients; needs one replica or sticky routing.",
+			[]string{generator.SessionsStateless, generator.SessionsStateful}, cfg.Sessions); err != nil {
 			return err
 		}
 	}
 	if !fl.Changed("scope") {
-		scopes, err := p.Input("OAuth scopes (space-separated)", strings.Join(cfg.Scopes, " "), validateScopeList)
+		scopes, err := p.Input("OAuth scopes (space-separated)",
+			"Advertised in the protected-resource metadata and named in 401 challenges. Clerk's built-in scopes are profile, email, openid, public_metadata, private_metadata; set the same in the instance's Default scopes (create-clerk-mcp doctor --fix does).",
+			strings.Join(cfg.Scopes, " "), validateScopeList)
 		if err != nil {
 			return err
 		}
 		cfg.Scopes = strings.Fields(scopes)
 	}
 	if !fl.Changed("no-sample-tool") {
-		keep, err := p.Confirm("Include the sample tool get-clerk-user-data?", true)
+		keep, err := p.Confirm("Include the sample tool get-clerk-user-data?",
+			"A tool that returns the signed-in Clerk user's profile through the Backend API: a working example of reading who called. Remove it later from clerk-mcp.yaml.", true)
 		if err != nil {
 			return err
 		}
