@@ -197,8 +197,9 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 
 	workspace := goWorkspace(dir)
 	if !f.skipTidy {
-		fmt.Fprintln(a.stdout, "running go mod tidy")
+		done := a.progress("running go mod tidy (downloading the dependencies)")
 		out, interrupted, err := runTidy(dir, workspace != "")
+		done(err == nil && !interrupted)
 		again := fmt.Sprintf("run the same create-clerk-mcp new command again to finish, or run: cd %s && go mod tidy", shellQuote(dir))
 		if interrupted {
 			return fmt.Errorf("interrupted during go mod tidy; the project's files are written in %s: %s", dir, again)
@@ -507,7 +508,8 @@ func (a *app) gitInit(dir string) {
 
 func (a *app) nextSteps(cfg *generator.Config, dir string, skippedTidy bool, workspace string) {
 	w := a.stdout
-	fmt.Fprintf(w, "\nSuccess! Created %s in %s\n\nNext steps:\n", cfg.Name, dir)
+	st := newStyler(w)
+	fmt.Fprintf(w, "\n%s Created %s in %s\n\n%s\n", st.green("Success!"), cfg.Name, dir, st.bold("Next steps:"))
 	fmt.Fprintf(w, "  cd %s\n", shellQuote(dir))
 	if skippedTidy {
 		fmt.Fprintln(w, "  go mod tidy")
@@ -521,15 +523,35 @@ func (a *app) nextSteps(cfg *generator.Config, dir string, skippedTidy bool, wor
 		}
 		fmt.Fprintf(w, "  (cd %s && go work use %s)   # %s does not list this module; or build with GOWORK=off\n", shellQuote(filepath.Dir(workspace)), shellQuote(rel), workspace)
 	}
-	fmt.Fprintln(w, "  cp .env.example .env   # then set CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY (Clerk dashboard, API keys)")
+	fmt.Fprintln(w, "  cp .env.example .env   # then set CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY (Clerk dashboard > Configure > API keys)")
 	fmt.Fprintln(w, "  go run .")
-	fmt.Fprintln(w, "\nIn the Clerk dashboard, turn on OAuth applications > Dynamic client registration.")
+
 	endpoint := "http://localhost:8080/mcp"
 	if !cfg.HasTransport(generator.TransportStreamable) {
 		endpoint = "http://localhost:8080/sse"
 	}
-	fmt.Fprintf(w, "The MCP endpoint is %s. For example, in Cursor's .cursor/mcp.json:\n", endpoint)
-	fmt.Fprintf(w, "  {\"mcpServers\": {%q: {\"url\": %q}}}\n", cfg.Name, endpoint)
+	scopes := strings.Join(cfg.Scopes, " ")
+	fmt.Fprintf(w, "\n%s\n", st.bold("Set up Clerk for MCP clients (Clerk dashboard > Configure > OAuth applications):"))
+	fmt.Fprintln(w, "  1. Turn on Client ID Metadata Documents (\"Advertise CIMD support\"): VS Code, Claude and ChatGPT")
+	fmt.Fprintln(w, "     register this way. Or, with the keys in .env: "+st.cyan("create-clerk-mcp doctor --fix"))
+	fmt.Fprintln(w, "  2. Only for clients without CIMD: turn on Dynamic client registration (deprecated by MCP 2026-07-28).")
+	if scopes != "" {
+		fmt.Fprintf(w, "  3. Set Default scopes to %q, for clients that ask for none (doctor --fix does this too).\n", scopes)
+	} else {
+		fmt.Fprintln(w, "  3. Set Default scopes to the scopes your tools need, for clients that ask for none.")
+	}
+	fmt.Fprintf(w, "  Check it all with %s (add --url %s while the server runs).\n", st.cyan("create-clerk-mcp doctor"), endpoint)
+
+	name := cfg.Name
+	fmt.Fprintf(w, "\n%s\n", st.bold("Connect a client to "+endpoint+":"))
+	fmt.Fprintf(w, "  Claude Code      claude mcp add --transport http %s %s\n", name, endpoint)
+	fmt.Fprintf(w, "  Claude Desktop   claude_desktop_config.json: {\"mcpServers\": {%q: {\"command\": \"npx\", \"args\": [\"mcp-remote\", %q, \"--allow-http\"]}}}\n", name, endpoint)
+	fmt.Fprintln(w, "                   (or, once deployed on https: Settings > Connectors > Add custom connector, with the URL)")
+	fmt.Fprintf(w, "  Cursor           .cursor/mcp.json: {\"mcpServers\": {%q: {\"url\": %q}}}\n", name, endpoint)
+	fmt.Fprintf(w, "  VS Code          .vscode/mcp.json: {\"servers\": {%q: {\"type\": \"http\", \"url\": %q}}}\n", name, endpoint)
+	fmt.Fprintln(w, "  ChatGPT          Settings > Apps & Connectors > Create (developer mode), URL https://YOUR-HOST/mcp, OAuth;")
+	fmt.Fprintln(w, "                   it needs an https URL it can reach: deploy, or a tunnel, with PUBLIC_URL set to it")
+	fmt.Fprintln(w, "More in README.md: Set up Clerk, Connect a client.")
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

@@ -344,3 +344,62 @@ func TestInteractiveNewCtrlC(t *testing.T) {
 		})
 	}
 }
+
+// fakeGoDir holds a go command for `new` run in a terminal: go mod tidy
+// only writes a go.sum (offline); anything else runs the real go.
+func fakeGoDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	script := "#!/bin/sh\nif [ \"$1 $2\" = \"mod tidy\" ]; then echo 'fake go.sum' > go.sum; exit 0; fi\nexec " + realGo + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestNewOutputInTerminal: in a terminal the status of each file is in
+// colour and go mod tidy shows a spinner line, replaced by its outcome;
+// NO_COLOR keeps the spinner and drops the colour.
+func TestNewOutputInTerminal(t *testing.T) {
+	bin := buildCLI(t)
+	path := "PATH=" + fakeGoDir(t) + string(os.PathListSeparator) + os.Getenv("PATH")
+
+	wd := t.TempDir()
+	s := startPTY(t, wd, []string{path}, bin, "new", "colour", "--yes", "--no-git")
+	s.expect("Success! Created colour in colour")
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	s.mu.Lock()
+	raw := s.raw.String()
+	s.mu.Unlock()
+	for _, want := range []string{
+		"\x1b[32mcreate   \x1b[0m colour/clerk-mcp.yaml",
+		"\r\x1b[2K\x1b[36m|\x1b[0m running go mod tidy (downloading the dependencies)",
+		"\x1b[2K\x1b[32mdone\x1b[0m running go mod tidy (downloading the dependencies)\r\n",
+		"\x1b[32mSuccess!\x1b[0m",
+	} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("terminal output lacks %q", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(wd, "colour", "go.sum")); err != nil {
+		t.Errorf("go mod tidy did not run: %v", err)
+	}
+
+	wd = t.TempDir()
+	s = startPTY(t, wd, []string{path, "NO_COLOR=1"}, bin, "new", "plain", "--yes", "--no-git")
+	s.expect("Success! Created plain in plain")
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	s.mu.Lock()
+	raw = s.raw.String()
+	s.mu.Unlock()
+	if regexp.MustCompile(`\x1b\[(3[0-9]|1|2)m`).MatchString(raw) {
+		t.Errorf("colour despite NO_COLOR:\n%q", raw)
+	}
+	if !strings.Contains(raw, "\r\x1b[2K| running go mod tidy") || !strings.Contains(raw, "\r\x1b[2Kdone running go mod tidy") || !strings.Contains(raw, "\ncreate    plain/clerk-mcp.yaml") {
+		t.Errorf("NO_COLOR output:\n%q", raw)
+	}
+}
