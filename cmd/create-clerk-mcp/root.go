@@ -86,8 +86,10 @@ func newRootCmd(a *app) *cobra.Command {
 Streamable HTTP (/mcp) and SSE (/sse) transports, Clerk access-token verification
 (JWT and opaque), the OAuth metadata MCP clients look for, and a sample tool.
 The project's clerk-mcp.yaml drives add-tool and regenerate.`,
-		Example: `  create-clerk-mcp new notes --module github.com/you/notes --yes
-  cd notes && create-clerk-mcp add-tool search-notes --description "Searches notes"`,
+		Example: `  create-clerk-mcp new
+  create-clerk-mcp new notes --module github.com/you/notes --yes
+  cd notes && create-clerk-mcp doctor --fix
+  create-clerk-mcp add-tool search-notes --description "Searches notes"`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
