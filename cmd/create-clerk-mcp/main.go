@@ -3,7 +3,9 @@
 //
 // Usage:
 //
-//	create-clerk-mcp new NAME [flags]
+//	create-clerk-mcp new [NAME] [flags]
+//	create-clerk-mcp doctor [--dir DIR] [--url URL] [--fix [--yes]]
+//	create-clerk-mcp version
 //	create-clerk-mcp add-tool NAME [--description TEXT]
 //	create-clerk-mcp regenerate [--check | --dry-run [--diff]] [--force]
 //

@@ -31,22 +31,33 @@ type newFlags struct {
 func newNewCmd(a *app) *cobra.Command {
 	var f newFlags
 	cmd := &cobra.Command{
-		Use:   "new NAME",
+		Use:   "new [NAME]",
 		Short: "Create a new MCP server project",
 		Long: `new creates a complete Go MCP server protected by Clerk OAuth in ./NAME (or --dir),
 runs go mod tidy and makes the first git commit. NAME is lower-case letters, digits and '-'.
-In a terminal it asks for anything not given as a flag, unless --yes.`,
-		Example: `  create-clerk-mcp new notes
+In a terminal it asks for anything not given as a flag (NAME first), unless --yes; type ?
+at a question for help. Nothing is written until every answer is in.`,
+		Example: `  create-clerk-mcp new
+  create-clerk-mcp new notes
   create-clerk-mcp new notes --module github.com/you/notes --yes
   create-clerk-mcp new notes --transport streamable-http --scope profile --no-sample-tool --dry-run
   create-clerk-mcp new legacy --transport streamable-http,sse --sessions stateful`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("new takes exactly one argument, the project name (such as create-clerk-mcp new my-server)")
+			if len(args) > 1 {
+				return usagef("new takes one argument, the project name (such as create-clerk-mcp new my-server)")
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return a.runNew(cmd, args[0], &f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				// An explicit name is checked as given, even empty.
+				if err := generator.ValidateProjectName(args[0]); err != nil {
+					return usageError{err}
+				}
+				return a.runNew(cmd, args[0], &f)
+			}
+			return a.runNew(cmd, "", &f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.module, "module", "", "Go module path (default NAME)")
@@ -64,12 +75,22 @@ In a terminal it asks for anything not given as a flag, unless --yes.`,
 }
 
 func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
-	if err := generator.ValidateProjectName(name); err != nil {
-		return usageError{err}
+	interactive := a.prompter != nil && !f.yes
+	if name == "" && !interactive {
+		return usagef("new needs the project name: pass NAME, such as create-clerk-mcp new my-server (it is asked for only in a terminal without --yes)")
+	}
+	if name != "" {
+		if err := generator.ValidateProjectName(name); err != nil {
+			return usageError{err}
+		}
+	}
+	shown := name
+	if shown == "" {
+		shown = "NAME"
 	}
 	fl := cmd.Flags()
 	if fl.Changed("module") && f.module == "" {
-		return usagef("--module is empty; give a module path such as example.com/you/%s, or leave the flag out to use %s", name, name)
+		return usagef("--module is empty; give a module path such as example.com/you/%s, or leave the flag out to use %s", shown, shown)
 	}
 	if fl.Changed("transport") && strings.TrimSpace(f.transport) == "" {
 		return usagef("--transport is empty; use streamable-http, sse or streamable-http,sse, or leave the flag out for the default")
@@ -78,10 +99,19 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 		return usagef("invalid --sessions %q: use stateless (the default: any replica serves any request) or stateful (sessions in the process, for server-to-client requests)", f.sessions)
 	}
 	if fl.Changed("dir") && f.dir == "" {
-		return usagef("--dir is empty; give a directory, or leave the flag out to use ./%s", name)
+		return usagef("--dir is empty; give a directory, or leave the flag out to use ./%s", shown)
+	}
+	if name == "" {
+		answer, err := a.prompter.Input("Project name", "The project's directory (./NAME unless --dir) and, unless you give another, its Go module path. Lower-case letters, digits and '-', starting with a letter.", "", func(s string) error {
+			return generator.ValidateProjectName(strings.TrimSpace(s))
+		})
+		if err != nil {
+			return promptErr(err)
+		}
+		name = strings.TrimSpace(answer)
 	}
 	cfg := generator.DefaultConfig(name)
-	if !cmd.Flags().Changed("module") && (a.prompter == nil || f.yes) {
+	if !cmd.Flags().Changed("module") && !interactive {
 		if err := generator.ValidateModulePath(name); err != nil {
 			return usagef("project name %q cannot be the module path: %s; pass --module, such as --module example.com/you/%s", name, strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid module path %q: ", name)), name)
 		}
@@ -116,9 +146,9 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 	if f.noSampleTool {
 		cfg.Tools = []generator.Tool{}
 	}
-	if a.prompter != nil && !f.yes {
+	if interactive {
 		if err := a.prompt(cmd, cfg); err != nil {
-			return err
+			return promptErr(err)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
@@ -167,8 +197,9 @@ func (a *app) runNew(cmd *cobra.Command, name string, f *newFlags) error {
 
 	workspace := goWorkspace(dir)
 	if !f.skipTidy {
-		fmt.Fprintln(a.stdout, "running go mod tidy")
+		done := a.progress("running go mod tidy (downloading the dependencies)")
 		out, interrupted, err := runTidy(dir, workspace != "")
+		done(err == nil && !interrupted)
 		again := fmt.Sprintf("run the same create-clerk-mcp new command again to finish, or run: cd %s && go mod tidy", shellQuote(dir))
 		if interrupted {
 			return fmt.Errorf("interrupted during go mod tidy; the project's files are written in %s: %s", dir, again)
@@ -313,29 +344,53 @@ func parseTransports(list string) ([]string, error) {
 	return out, nil
 }
 
+// promptErr reports a prompt that did not get its answer.
+func promptErr(err error) error {
+	if errors.Is(err, errInterrupted) {
+		return errors.New("interrupted: nothing was created; run create-clerk-mcp new again")
+	}
+	return fmt.Errorf("cannot ask (%v); pass the values as flags with --yes (see create-clerk-mcp new --help)", err)
+}
+
+// prompt asks for every value of cfg that no flag gave.
 func (a *app) prompt(cmd *cobra.Command, cfg *generator.Config) error {
 	p := a.prompter
 	fl := cmd.Flags()
 	var err error
 	if !fl.Changed("module") {
-		if cfg.Module, err = p.Input("Go module path", cfg.Module, generator.ValidateModulePath); err != nil {
+		if cfg.Module, err = p.Input("Go module path",
+			"The path others import the project by, usually where its repository lives, such as github.com/you/"+cfg.Name+". The project name alone works for a local project.",
+			cfg.Module, func(s string) error { return generator.ValidateModulePath(strings.TrimSpace(s)) }); err != nil {
+			return err
+		}
+		cfg.Module = strings.TrimSpace(cfg.Module)
+	}
+	if !fl.Changed("transport") {
+		if cfg.Transports, err = p.MultiSelect("Transports",
+			"streamable-http serves /mcp, what current MCP clients use. sse serves the legacy HTTP+SSE transport at /sse, deprecated, for clients that predate Streamable HTTP. Space toggles, Enter accepts.",
+			[]string{generator.TransportStreamable, generator.TransportSSE}, cfg.Transports); err != nil {
 			return err
 		}
 	}
-	if !fl.Changed("transport") {
-		if cfg.Transports, err = p.MultiSelect("Transports", []string{generator.TransportStreamable, generator.TransportSSE}, cfg.Transports); err != nil {
+	if !fl.Changed("sessions") && cfg.HasTransport(generator.TransportStreamable) {
+		if cfg.Sessions, err = p.Select("Sessions on /mcp",
+			"stateless: every request stands alone, any replica serves any request (MCP 2026-07-28 and the older versions). stateful: sessions live in this process, for server-to-client requests (sampling, elicitation) with pre-2026 clients; needs one replica or sticky routing.",
+			[]string{generator.SessionsStateless, generator.SessionsStateful}, cfg.Sessions); err != nil {
 			return err
 		}
 	}
 	if !fl.Changed("scope") {
-		scopes, err := p.Input("OAuth scopes (space-separated)", strings.Join(cfg.Scopes, " "), validateScopeList)
+		scopes, err := p.Input("OAuth scopes (space-separated)",
+			"Advertised in the protected-resource metadata and named in 401 challenges. Clerk's built-in scopes are profile, email, openid, public_metadata, private_metadata; set the same in the instance's Default scopes (create-clerk-mcp doctor --fix does).",
+			strings.Join(cfg.Scopes, " "), validateScopeList)
 		if err != nil {
 			return err
 		}
 		cfg.Scopes = strings.Fields(scopes)
 	}
 	if !fl.Changed("no-sample-tool") {
-		keep, err := p.Confirm("Include the sample tool get-clerk-user-data?", true)
+		keep, err := p.Confirm("Include the sample tool get-clerk-user-data?",
+			"A tool that returns the signed-in Clerk user's profile through the Backend API: a working example of reading who called. Remove it later from clerk-mcp.yaml.", true)
 		if err != nil {
 			return err
 		}
@@ -453,7 +508,8 @@ func (a *app) gitInit(dir string) {
 
 func (a *app) nextSteps(cfg *generator.Config, dir string, skippedTidy bool, workspace string) {
 	w := a.stdout
-	fmt.Fprintf(w, "\nSuccess! Created %s in %s\n\nNext steps:\n", cfg.Name, dir)
+	st := newStyler(w)
+	fmt.Fprintf(w, "\n%s Created %s in %s\n\n%s\n", st.green("Success!"), cfg.Name, dir, st.bold("Next steps:"))
 	fmt.Fprintf(w, "  cd %s\n", shellQuote(dir))
 	if skippedTidy {
 		fmt.Fprintln(w, "  go mod tidy")
@@ -467,15 +523,35 @@ func (a *app) nextSteps(cfg *generator.Config, dir string, skippedTidy bool, wor
 		}
 		fmt.Fprintf(w, "  (cd %s && go work use %s)   # %s does not list this module; or build with GOWORK=off\n", shellQuote(filepath.Dir(workspace)), shellQuote(rel), workspace)
 	}
-	fmt.Fprintln(w, "  cp .env.example .env   # then set CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY (Clerk dashboard, API keys)")
+	fmt.Fprintln(w, "  cp .env.example .env   # then set CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY (Clerk dashboard > Configure > API keys)")
 	fmt.Fprintln(w, "  go run .")
-	fmt.Fprintln(w, "\nIn the Clerk dashboard, turn on OAuth applications > Dynamic client registration.")
+
 	endpoint := "http://localhost:8080/mcp"
 	if !cfg.HasTransport(generator.TransportStreamable) {
 		endpoint = "http://localhost:8080/sse"
 	}
-	fmt.Fprintf(w, "The MCP endpoint is %s. For example, in Cursor's .cursor/mcp.json:\n", endpoint)
-	fmt.Fprintf(w, "  {\"mcpServers\": {%q: {\"url\": %q}}}\n", cfg.Name, endpoint)
+	scopes := strings.Join(cfg.Scopes, " ")
+	fmt.Fprintf(w, "\n%s\n", st.bold("Set up Clerk for MCP clients (Clerk dashboard > Configure > OAuth applications):"))
+	fmt.Fprintln(w, "  1. Turn on Client ID Metadata Documents (\"Advertise CIMD support\"): VS Code, Claude and ChatGPT")
+	fmt.Fprintln(w, "     register this way. Or, with the keys in .env: "+st.cyan("create-clerk-mcp doctor --fix"))
+	fmt.Fprintln(w, "  2. Only for clients without CIMD: turn on Dynamic client registration (deprecated by MCP 2026-07-28).")
+	if scopes != "" {
+		fmt.Fprintf(w, "  3. Set Default scopes to %q, for clients that ask for none (doctor --fix does this too).\n", scopes)
+	} else {
+		fmt.Fprintln(w, "  3. Set Default scopes to the scopes your tools need, for clients that ask for none.")
+	}
+	fmt.Fprintf(w, "  Check it all with %s (add --url %s while the server runs).\n", st.cyan("create-clerk-mcp doctor"), endpoint)
+
+	name := cfg.Name
+	fmt.Fprintf(w, "\n%s\n", st.bold("Connect a client to "+endpoint+":"))
+	fmt.Fprintf(w, "  Claude Code      claude mcp add --transport http %s %s\n", name, endpoint)
+	fmt.Fprintf(w, "  Claude Desktop   claude_desktop_config.json: {\"mcpServers\": {%q: {\"command\": \"npx\", \"args\": [\"mcp-remote\", %q, \"--allow-http\"]}}}\n", name, endpoint)
+	fmt.Fprintln(w, "                   (or, once deployed on https: Settings > Connectors > Add custom connector, with the URL)")
+	fmt.Fprintf(w, "  Cursor           .cursor/mcp.json: {\"mcpServers\": {%q: {\"url\": %q}}}\n", name, endpoint)
+	fmt.Fprintf(w, "  VS Code          .vscode/mcp.json: {\"servers\": {%q: {\"type\": \"http\", \"url\": %q}}}\n", name, endpoint)
+	fmt.Fprintln(w, "  ChatGPT          Settings > Apps & Connectors > Create (developer mode), URL https://YOUR-HOST/mcp, OAuth;")
+	fmt.Fprintln(w, "                   it needs an https URL it can reach: deploy, or a tunnel, with PUBLIC_URL set to it")
+	fmt.Fprintln(w, "More in README.md: Set up Clerk, Connect a client.")
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

@@ -17,12 +17,25 @@ import (
 
 // printPlan prints one line per path: the action and the path (under
 // dir). Identical and skipped files are left out unless all is set.
+// On a terminal (unless NO_COLOR) the action is coloured.
 func printPlan(w io.Writer, dir string, p *generator.Plan, all bool) {
+	st := newStyler(w)
 	for _, c := range p.Changes {
 		if !all && (c.Action == generator.Identical || c.Action == generator.Skip) {
 			continue
 		}
-		line := fmt.Sprintf("%-9s %s", c.Action, path.Join(filepath.ToSlash(dir), c.Path))
+		action := fmt.Sprintf("%-9s", c.Action)
+		switch c.Action {
+		case generator.Create:
+			action = st.green(action)
+		case generator.Update:
+			action = st.yellow(action)
+		case generator.Conflict, generator.Remove:
+			action = st.red(action)
+		default:
+			action = st.dim(action)
+		}
+		line := fmt.Sprintf("%s %s", action, path.Join(filepath.ToSlash(dir), c.Path))
 		if c.Reason != "" && (c.Action == generator.Conflict || c.Action == generator.Skip || c.Reason != "user-owned") {
 			line += " (" + c.Reason + ")"
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -85,8 +86,10 @@ func newRootCmd(a *app) *cobra.Command {
 Streamable HTTP (/mcp) and SSE (/sse) transports, Clerk access-token verification
 (JWT and opaque), the OAuth metadata MCP clients look for, and a sample tool.
 The project's clerk-mcp.yaml drives add-tool and regenerate.`,
-		Example: `  create-clerk-mcp new notes --module github.com/you/notes --yes
-  cd notes && create-clerk-mcp add-tool search-notes --description "Searches notes"`,
+		Example: `  create-clerk-mcp new
+  create-clerk-mcp new notes --module github.com/you/notes --yes
+  cd notes && create-clerk-mcp doctor --fix
+  create-clerk-mcp add-tool search-notes --description "Searches notes"`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -94,7 +97,7 @@ The project's clerk-mcp.yaml drives add-tool and regenerate.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newNewCmd(a), newAddToolCmd(a), newAddPromptCmd(a), newAddResourceCmd(a), newRegenerateCmd(a), newVersionCmd(a))
+	root.AddCommand(newNewCmd(a), newAddToolCmd(a), newAddPromptCmd(a), newAddResourceCmd(a), newRegenerateCmd(a), newDoctorCmd(a), newVersionCmd(a))
 
 	// cobra's completion and help commands exit 0 for a shell or topic they
 	// do not know; those are usage errors.
@@ -129,10 +132,12 @@ func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the version of create-clerk-mcp",
+		Long:    "version prints the module version of create-clerk-mcp, the VCS revision it was built from\n(and whether that tree had uncommitted changes) and the Go toolchain, from the binary's build info.",
 		Example: "  create-clerk-mcp version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintln(a.stdout, "create-clerk-mcp", version())
+			bi, _ := debug.ReadBuildInfo()
+			printVersion(a.stdout, bi)
 			return nil
 		},
 	}

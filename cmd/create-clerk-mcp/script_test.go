@@ -82,6 +82,9 @@ func (c cleanupM) Run() int {
 		}
 		return true
 	})
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
 	return code
 }
 

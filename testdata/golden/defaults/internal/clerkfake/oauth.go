@@ -73,7 +73,7 @@ func (f *Fake) SetSignedInUser(userID string) {
 
 func (f *Fake) authServerMetadata(w http.ResponseWriter, _ *http.Request) {
 	f.mu.Lock()
-	dcr := !f.dcrOff
+	dcr, cimd := !f.dcrOff, f.cimd
 	f.mu.Unlock()
 	md := map[string]any{
 		"issuer":                                f.URL,
@@ -95,6 +95,9 @@ func (f *Fake) authServerMetadata(w http.ResponseWriter, _ *http.Request) {
 	}
 	if dcr {
 		md["registration_endpoint"] = f.URL + "/oauth/register"
+	}
+	if cimd {
+		md["client_id_metadata_document_supported"] = true
 	}
 	writeJSON(w, http.StatusOK, md)
 }
@@ -196,6 +199,7 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	c := f.clients[q.Get("client_id")]
 	user := f.autoUser
+	defaults := slices.Clone(f.defaultScopes)
 	f.mu.Unlock()
 	if c == nil {
 		oauthError(w, http.StatusBadRequest, "invalid_client", "unknown client_id")
@@ -229,6 +233,9 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scopes := strings.Fields(q.Get("scope"))
+	if len(scopes) == 0 {
+		scopes = defaults
+	}
 	if len(scopes) == 0 {
 		scopes = []string{"profile", "email"}
 	}

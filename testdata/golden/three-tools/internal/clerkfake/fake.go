@@ -3,7 +3,8 @@
 // Package clerkfake is a stand-in for Clerk that runs on a loopback port:
 // the Backend API calls the server makes (token verification, JWKS, users)
 // and the Frontend API an OAuth client uses (metadata, JWKS, dynamic client
-// registration, authorize with PKCE, token), on one origin. It mints access
+// registration, authorize with PKCE, token) and the instance's OAuth
+// application settings, on one origin. It mints access
 // tokens in both of Clerk's formats, so tests run offline.
 //
 // Point the server at it with CLERK_FRONTEND_API_URL and CLERK_API_URL set
@@ -69,6 +70,10 @@ type Fake struct {
 	dcrOff   bool
 	autoUser string
 	lastAuth AuthorizeRequest
+
+	// OAuth application settings besides dcrOff and format.
+	cimd, cimdOnlyPre bool
+	defaultScopes     []string
 }
 
 // User is a Clerk user the fake knows.
@@ -158,7 +163,7 @@ func (f *Fake) SetFault(fault Fault) {
 
 // Calls reports how many times an endpoint was called: "verify", "jwks"
 // (either JWKS route), "users", "authorization-server", "register",
-// "authorize", "token".
+// "authorize", "token", "oauth-settings".
 func (f *Fake) Calls(endpoint string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -230,6 +235,8 @@ func (f *Fake) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /v1/jwks", f.backend("jwks", f.jwks))
 	mux.HandleFunc("GET /v1/users/{id}", f.backend("users", f.getUser))
+	mux.HandleFunc("GET /v1/instance/oauth_application_settings", f.backend("oauth-settings", f.getOAuthSettings))
+	mux.HandleFunc("PATCH /v1/instance/oauth_application_settings", f.backend("oauth-settings", f.patchOAuthSettings))
 	return mux
 }
 
