@@ -54,7 +54,7 @@ var v2Edits = map[string][2]string{
 	"project/README.md.tmpl": {"Clerk issues. Created with create-clerk-mcp.\n", "Clerk issues. Created with create-clerk-mcp v2.\n"},
 	"project/tools/tool.go.tmpl": {"// Do the tool's work here, as caller.UserID.\n",
 		"// Do the tool's work here, as caller.UserID (v2: check caller's scopes too).\n"},
-	"project/env.example.tmpl": {"# Optional.\n", "# Optional (v2).\n"},
+	"project/env.example.tmpl":                       {"# Optional.\n", "# Optional (v2).\n"},
 	"project/tools/get_clerk_user_data_test.go.tmpl": {"package tools\n", "package tools\n\n// v2\n"},
 }
 
