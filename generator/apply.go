@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 )
 
@@ -17,9 +18,11 @@ import (
 // everything done is undone: a failure leaves the tree as it was found, no
 // file half-written, and nothing removed that the run did not create. The
 // manifest is written whenever it differs from the one on disk. A plan
-// with conflicts is refused whole.
+// with conflicts is refused whole, unless they are written with conflict
+// markers. The merge base (BaseDir) is written, and its stale files
+// removed, in the same way.
 func Apply(p *Plan) error {
-	if conflicts := p.Conflicts(); len(conflicts) > 0 {
+	if conflicts := p.Blocking(); len(conflicts) > 0 {
 		return &ConflictError{Changes: conflicts}
 	}
 	type staged struct {
@@ -56,7 +59,7 @@ func Apply(p *Plan) error {
 	}
 
 	for _, c := range p.Changes {
-		if (c.Action == Create || c.Action == Update) && !c.Tidy {
+		if (c.Action == Create || c.Action == Update || c.Action == Merge || c.Markers) && !c.Tidy {
 			dst := c.target
 			if dst == "" {
 				dst = filepath.Join(p.Root, filepath.FromSlash(c.Path))
@@ -78,6 +81,33 @@ func Apply(p *Plan) error {
 		if err := stage(ManifestFile, filepath.Join(p.Root, ManifestFile), manifest, oldManifest.exists); err != nil {
 			return fail(err)
 		}
+	}
+	var staleBaseFiles []string
+	if p.Base != nil {
+		// Listed before staging, whose temporary files land there too.
+		if staleBaseFiles, err = staleBase(p.Root, p.Base); err != nil {
+			return fail(err)
+		}
+		for _, rel := range slices.Sorted(mapKeys(p.Base)) {
+			bp := BaseDir + "/" + rel
+			d, err := inspect(p.Root, bp)
+			if err != nil {
+				return fail(err)
+			}
+			if d.symlink != "" {
+				return fail(fmt.Errorf("%s is reached through the symlink %s; the base is plain files only: delete %s and run the command again", bp, d.symlink, BaseDir))
+			}
+			if d.data != nil && bytes.Equal(normalizeEOL(d.data), p.Base[rel]) {
+				continue
+			}
+			if err := stage(bp, filepath.Join(p.Root, filepath.FromSlash(bp)), p.Base[rel], d.exists); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	for _, rel := range staleBaseFiles {
+		dst := filepath.Join(p.Root, filepath.FromSlash(rel))
+		stagedFiles = append(stagedFiles, staged{rel: rel, tmp: dst + ".clerk-mcp-remove", dst: dst, existed: true, remove: true})
 	}
 	for _, c := range p.Changes {
 		if c.Action != Remove {

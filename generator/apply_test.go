@@ -36,6 +36,7 @@ func TestApplyNewProject(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), filepath.FromSlash(sub))
 			files := renderNew(t, testConfig(withTools("search-notes", "notes.create_v2")))
 			p := makePlan(t, dir, files, PlanOptions{NewProject: true})
+			base := p.Base
 			if err := Apply(p); err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
@@ -65,6 +66,12 @@ func TestApplyNewProject(t *testing.T) {
 					return err
 				}
 				rel, _ := filepath.Rel(dir, p)
+				if b, ok := strings.CutPrefix(filepath.ToSlash(rel), BaseDir+"/"); ok {
+					if data, _ := os.ReadFile(p); base[b] == nil || string(data) != string(base[b]) {
+						t.Errorf("Apply wrote the base %s, which is not the plan's", rel)
+					}
+					return nil
+				}
 				if !want[filepath.ToSlash(rel)] {
 					t.Errorf("Apply wrote %s, which is not in the plan", rel)
 				}

@@ -23,6 +23,7 @@ const (
 	Skip      Action = "skip"      // the file is the user's; leave it alone
 	Conflict  Action = "conflict"  // writing would destroy the user's edits
 	Remove    Action = "remove"    // a generated file the config no longer produces
+	Merge     Action = "merge"     // a user-owned file: the user's edits and the new render, merged
 )
 
 // Change is the plan for one path.
@@ -38,6 +39,9 @@ type Change struct {
 	Exists bool
 	// Tidy marks a file that go mod tidy writes (go.sum), not Apply.
 	Tidy bool
+	// Markers marks a conflict that Apply writes anyway: New is the
+	// user's file with git-style conflict markers (--conflict-markers).
+	Markers bool
 	// target is the file Apply writes, when not Path under the root: the
 	// file a symlinked clerk-mcp.yaml points at.
 	target string
@@ -54,6 +58,26 @@ type Plan struct {
 	// of scaffolded files, and the user-owned files there now were taken
 	// as scaffolded.
 	RecordedScaffolded bool
+	// Base is the new merge base (see BaseDir): the render of each
+	// user-owned file that is there, and clerk-mcp.yaml, by path. Nil
+	// leaves the base on disk alone.
+	Base map[string][]byte
+	// RecordedBase says user-owned files had no base (the project predates
+	// it): their base was recorded from this render, and nothing merged.
+	RecordedBase bool
+	// PreviousGenerator is the create-clerk-mcp version the manifest says
+	// rendered the project last, when that is not this one.
+	PreviousGenerator string
+}
+
+// Upgrade returns the older create-clerk-mcp version that rendered the
+// project last, if this one is newer.
+func (p *Plan) Upgrade() (string, bool) {
+	v := p.PreviousGenerator
+	if v == "" || !semver.IsValid("v"+v) || !semver.IsValid("v"+Version) {
+		return "", false
+	}
+	return v, semver.Compare("v"+v, "v"+Version) < 0
 }
 
 // PlanOptions tune planning.
@@ -69,6 +93,10 @@ type PlanOptions struct {
 	// manifest records them as scaffolded before (the handler of a tool
 	// being added).
 	Scaffold []string
+	// ConflictMarkers writes a user-owned file whose edits overlap the
+	// new render's with git-style conflict markers, instead of refusing
+	// the plan; those changes stay conflicts.
+	ConflictMarkers bool
 }
 
 // MakePlan compares the rendered files with the directory root and its
@@ -102,7 +130,11 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 		return declared[dir]
 	}
 
-	plan := &Plan{Root: root, Manifest: &Manifest{Generator: Version, Files: map[string]string{}, Scaffolded: []string{}}}
+	plan := &Plan{Root: root, Manifest: &Manifest{Generator: Version, Files: map[string]string{}, Scaffolded: []string{}}, Base: map[string][]byte{}}
+	if manifestOnDisk.data != nil && old.Generator != Version {
+		plan.PreviousGenerator = old.Generator
+	}
+	configSeen := false
 	rendered := map[string]bool{}
 	for _, f := range files {
 		rendered[f.Path] = true
@@ -112,6 +144,13 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 		}
 		disk := d.data
 		c := &Change{Path: f.Path, Tier: f.Tier, Old: disk, New: f.Data, Exists: d.exists}
+		var base []byte
+		hasBase := false
+		if f.Tier == UserOwned && !opts.NewProject {
+			if base, hasBase, err = readBase(root, f.Path); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case disk == nil:
 			c.Action = Create
@@ -152,7 +191,9 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 				c.Action, c.New, c.Reason = Update, edited, "requires "+strings.Join(added, ", ")
 			}
 		case f.Tier == UserOwned:
-			c.Action, c.Reason = Skip, "user-owned"
+			if err := planUserFile(c, base, hasBase, opts); err != nil {
+				return nil, err
+			}
 		case f.Tier == ConfigFileTier:
 			c.Action = Update
 		case old.Files[f.Path] == contentHash(disk):
@@ -162,7 +203,7 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 		default:
 			c.Action, c.Reason = Conflict, "generated file edited by hand"
 		}
-		if c.Action == Update && disk != nil {
+		if (c.Action == Update || c.Action == Merge || c.Markers) && disk != nil {
 			c.New = inStyleOf(c.New, disk)
 		}
 		if (c.Action == Create || c.Action == Update) && d.symlink != "" {
@@ -193,8 +234,31 @@ func MakePlan(root string, files []*File, opts PlanOptions) (*Plan, error) {
 			if legacy && disk != nil && manifestOnDisk.data != nil && !opts.NewProject {
 				plan.RecordedScaffolded = true
 			}
+			switch {
+			case c.Action == Conflict && !c.Markers:
+				if hasBase {
+					plan.Base[f.Path] = base
+				}
+			case disk != nil || c.Action == Create:
+				plan.Base[f.Path] = f.Data
+				if disk != nil && !hasBase && !opts.NewProject {
+					plan.RecordedBase = true
+				}
+			}
+		case ConfigFileTier:
+			configSeen = true
+			plan.Base[f.Path] = normalizeEOL(f.Data)
 		}
 		plan.Changes = append(plan.Changes, c)
+	}
+	if !configSeen {
+		d, err := inspect(root, ConfigFile)
+		if err != nil {
+			return nil, err
+		}
+		if d.data != nil {
+			plan.Base[ConfigFile] = normalizeEOL(d.data)
+		}
 	}
 	if !opts.NewProject {
 		for p, hash := range old.Files {
@@ -235,7 +299,50 @@ func planRemoval(root, p, hash string, force bool) *Change {
 	}
 }
 
-// Conflicts returns the changes that stop the plan from being applied.
+// planUserFile plans a user-owned file that is there and differs from the
+// render: a three-way merge of the user's file and the render from base,
+// the render the user's file started from. Without a base (a project made
+// before it was kept) the file is left alone, and the render becomes its
+// base.
+func planUserFile(c *Change, base []byte, hasBase bool, opts PlanOptions) error {
+	switch {
+	case !hasBase || sameText(base, c.New):
+		c.Action, c.Reason = Skip, "user-owned"
+	case sameText(c.Old, base):
+		c.Action, c.Reason = Update, "unchanged since scaffolded; takes the new render"
+	default:
+		merged, conflicted, err := merge3(c.Old, base, c.New)
+		switch {
+		case err != nil:
+			c.Action, c.Reason = Conflict, "your edits and the new render need a merge, but "+err.Error()
+		case conflicted && opts.ConflictMarkers:
+			c.Action, c.New, c.Markers = Conflict, merged, true
+			c.Reason = "your edits and the new render overlap; written with conflict markers: resolve them"
+		case conflicted:
+			c.Action, c.Reason = Conflict, "your edits and the new render overlap; pass --conflict-markers to write the file with git-style markers"
+		case sameText(merged, c.Old):
+			c.Action, c.Reason = Skip, "user-owned; has the new render's changes already"
+		default:
+			c.Action, c.New, c.Reason = Merge, merged, "your edits kept, the new render's merged in"
+		}
+	}
+	return nil
+}
+
+// Blocking returns the conflicts that stop the plan from being applied:
+// all but those written with conflict markers.
+func (p *Plan) Blocking() []*Change {
+	var out []*Change
+	for _, c := range p.Conflicts() {
+		if !c.Markers {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Conflicts returns the changes that need the user: with Markers, written
+// with conflict markers; otherwise they stop the plan from being applied.
 func (p *Plan) Conflicts() []*Change {
 	var out []*Change
 	for _, c := range p.Changes {

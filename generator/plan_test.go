@@ -430,7 +430,9 @@ func TestMakePlanStaleGenerated(t *testing.T) {
 		name    string
 		b       *Config
 		updates []string
-		skips   []string // user-owned files the change would have rendered otherwise
+		// user-owned files the change renders otherwise: unedited since
+		// scaffolded, they take the new render
+		userUpdates []string
 	}{
 		{"other scopes", testConfig(withScopes("notes:read")), []string{"internal/server/server_gen.go"}, nil},
 		{"another transport", testConfig(func(c *Config) { c.Transports = []string{TransportStreamable, TransportSSE} }),
@@ -445,8 +447,8 @@ func TestMakePlanStaleGenerated(t *testing.T) {
 			for _, u := range tt.updates {
 				want[u] = Update
 			}
-			for _, s := range tt.skips {
-				want[s] = Skip
+			for _, s := range tt.userUpdates {
+				want[s] = Update
 			}
 			p := makePlan(t, dir, filesB, PlanOptions{})
 			checkActions(t, p, want, Identical)
@@ -464,7 +466,7 @@ func TestMakePlanStaleGenerated(t *testing.T) {
 				}
 			}
 			delete(want, ConfigFile)
-			for _, u := range tt.updates {
+			for _, u := range append(tt.updates, tt.userUpdates...) {
 				delete(want, u)
 			}
 			checkActions(t, makePlan(t, dir, filesB, PlanOptions{}), want, Identical)
@@ -473,7 +475,7 @@ func TestMakePlanStaleGenerated(t *testing.T) {
 			dir2, _ := newProject(t, testConfig())
 			appendFile(t, dir2, tt.updates[0], "// mine\n")
 			want[ConfigFile] = Update
-			for _, u := range tt.updates {
+			for _, u := range append(tt.updates, tt.userUpdates...) {
 				want[u] = Update
 			}
 			want[tt.updates[0]] = Conflict
@@ -492,8 +494,8 @@ func TestMakePlanToolRemoved(t *testing.T) {
 		"internal/server/server_gen.go":      Update,
 		"internal/server/server_gen_test.go": Update,
 		ConfigFile:                           Update,
-		"README.md":                          Skip,
-		"tools/search_notes.go":              "", // the user's: not removed
+		"README.md":                          Update, // unedited: takes the new render
+		"tools/search_notes.go":              "",     // the user's: not removed
 	}, Identical)
 	if c := change(p, "internal/server/server_gen.go"); strings.Contains(string(c.New), "SearchNotes") || !strings.Contains(string(c.Old), "tools.SearchNotes(") {
 		t.Errorf("server_gen.go update does not drop the SearchNotes reference")
@@ -512,7 +514,7 @@ func TestMakePlanToolRemoved(t *testing.T) {
 		"internal/server/server_gen.go":      Update,
 		"internal/server/server_gen_test.go": Update,
 		ConfigFile:                           Update,
-		"README.md":                          Skip,
+		"README.md":                          Update, // unedited: takes the new render
 		"tools/get_clerk_user_data.go":       "",
 		"tools/get_clerk_user_data_test.go":  "",
 	}, Identical)
@@ -534,7 +536,7 @@ func TestMakePlanToolAdded(t *testing.T) {
 		"internal/server/server_gen.go":      Update,
 		"internal/server/server_gen_test.go": Update,
 		ConfigFile:                           Update,
-		"README.md":                          Skip,
+		"README.md":                          Update, // unedited: takes the new render
 		"tools/search_notes.go":              Create,
 		"main.go":                            Skip,
 	}, Identical)

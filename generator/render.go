@@ -251,6 +251,13 @@ func WithConfigFile(files []*File, data []byte) []*File {
 // clerk-mcp.yaml, which is the user's. It writes nothing; any failure
 // fails the whole render. Files are sorted by path.
 func Render(cfg *Config) ([]*File, error) {
+	return RenderTemplates(cfg, templates.Project)
+}
+
+// RenderTemplates is Render with the project templates taken from project
+// (laid out like templates.Project) instead of the embedded ones: tests
+// render with a changed template set to exercise upgrades.
+func RenderTemplates(cfg *Config, project fs.FS) ([]*File, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -269,7 +276,7 @@ func Render(cfg *Config) ([]*File, error) {
 	}
 
 	for _, tf := range projectFiles {
-		src, err := execute(tf.tmpl, data)
+		src, err := execute(project, tf.tmpl, data)
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +295,7 @@ func Render(cfg *Config) ([]*File, error) {
 			declares = [][]string{{t.Ident, t.Ident + "Input"}, sampleTestNames(t.Ident)}
 		}
 		for i, tf := range tmpls {
-			src, err := execute(tf.tmpl, struct {
+			src, err := execute(project, tf.tmpl, struct {
 				*TemplateData
 				Tool ToolData
 			}{data, t})
@@ -330,7 +337,7 @@ func Render(cfg *Config) ([]*File, error) {
 		}{data, r}})
 	}
 	for _, e := range entries {
-		src, err := execute(e.tmpl, e.data)
+		src, err := execute(project, e.tmpl, e.data)
 		if err != nil {
 			return nil, err
 		}
@@ -364,8 +371,8 @@ func sampleTestNames(ident string) []string {
 	return []string{"Test_" + ident, "Test_" + ident + "_UnknownUser", "Test_" + ident + "_NoCaller", "testDeps"}
 }
 
-func execute(name string, data any) ([]byte, error) {
-	src, err := fs.ReadFile(templates.Project, name)
+func execute(project fs.FS, name string, data any) ([]byte, error) {
+	src, err := fs.ReadFile(project, name)
 	if err != nil {
 		return nil, fmt.Errorf("render: %v", err)
 	}

@@ -405,7 +405,7 @@ func TestRenderInvalidConfig(t *testing.T) {
 // key missing from the data fails the render instead of writing
 // "<no value>" into the project.
 func TestExecuteMissingKey(t *testing.T) {
-	out, err := execute("project/go.mod.tmpl", map[string]any{"GoVersion": "1.25.0", "Deps": nil})
+	out, err := execute(templates.Project, "project/go.mod.tmpl", map[string]any{"GoVersion": "1.25.0", "Deps": nil})
 	if err == nil {
 		t.Fatalf("execute with no Module key succeeded:\n%s", out)
 	}
@@ -415,7 +415,7 @@ func TestExecuteMissingKey(t *testing.T) {
 	if out != nil {
 		t.Errorf("execute returned output with its error")
 	}
-	if _, err := execute("project/no-such-file.tmpl", newTemplateData(testConfig())); err == nil {
+	if _, err := execute(templates.Project, "project/no-such-file.tmpl", newTemplateData(testConfig())); err == nil {
 		t.Error("execute of a missing template succeeded")
 	}
 }

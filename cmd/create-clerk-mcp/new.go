@@ -226,7 +226,7 @@ func resumable(dir string, plan *generator.Plan) bool {
 	if _, err := os.Stat(filepath.Join(dir, generator.ManifestFile)); err != nil {
 		return false
 	}
-	known := map[string]bool{generator.ManifestFile: true, "go.sum": true, ".git": true}
+	known := map[string]bool{generator.ManifestFile: true, strings.SplitN(generator.BaseDir, "/", 2)[0]: true, "go.sum": true, ".git": true}
 	for _, c := range plan.Changes {
 		if c.Path == generator.ConfigFile && c.Action != generator.Identical {
 			return false

@@ -16,17 +16,21 @@ import (
 
 func newRegenerateCmd(a *app) *cobra.Command {
 	var dir string
-	var dryRun, showDiff, check, force bool
+	var dryRun, showDiff, check, force, markers bool
 	cmd := &cobra.Command{
 		Use:     "regenerate",
 		Aliases: []string{"generate"},
 		Short:   "Re-render the generated files from clerk-mcp.yaml",
-		Long: `regenerate re-renders the project's generated files from clerk-mcp.yaml. Generated files
-that differ are rewritten; files of yours are never touched (missing ones are created again).
-A generated file edited by hand is a conflict: nothing is written unless --force.`,
+		Long: `regenerate re-renders the project from clerk-mcp.yaml. Generated files that differ are
+rewritten; a generated file edited by hand is a conflict: nothing is written unless --force.
+Files of yours take what changed in their render since it was scaffolded (kept in
+.clerk-mcp/base): an unedited one is updated, an edited one is merged three-way with your
+edits. Overlapping edits are a conflict: nothing is written, unless --conflict-markers, which
+writes git-style conflict markers into those files (and still exits 1).`,
 		Example: `  create-clerk-mcp regenerate
   create-clerk-mcp regenerate --dry-run --diff
-  create-clerk-mcp regenerate --check   # in CI: exit 1 if anything is out of date`,
+  create-clerk-mcp regenerate --check   # in CI: exit 1 if anything is out of date
+  create-clerk-mcp regenerate --conflict-markers   # after an upgrade: mark overlapping edits`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			root, err := findProject(dir)
@@ -44,13 +48,16 @@ A generated file edited by hand is a conflict: nothing is written unless --force
 			if err != nil {
 				return err
 			}
-			plan, err := generator.MakePlan(root, files, generator.PlanOptions{Force: force})
+			plan, err := generator.MakePlan(root, files, generator.PlanOptions{Force: force, ConflictMarkers: markers})
 			if err != nil {
 				return err
 			}
+			if from, ok := plan.Upgrade(); ok {
+				fmt.Fprintf(a.stdout, "upgrade: the project was rendered by create-clerk-mcp %s; this is %s\n", from, generator.Version)
+			}
 			// --diff shows what would change; it writes nothing.
 			return a.finish(root, plan, finishOptions{preview: dryRun || check || showDiff, showDiff: showDiff, check: check,
-				conflictHint: "Keep your changes elsewhere (generated files are rewritten), or pass --force to overwrite hand-edited generated files"})
+				conflictHint: "Keep your changes elsewhere (generated files are rewritten), or pass --force to overwrite hand-edited generated files; for overlapping edits in files of yours, --conflict-markers writes them with git-style markers"})
 		},
 	}
 	fl := cmd.Flags()
@@ -59,6 +66,7 @@ A generated file edited by hand is a conflict: nothing is written unless --force
 	fl.BoolVar(&showDiff, "diff", false, "print the plan with unified diffs; write nothing")
 	fl.BoolVar(&check, "check", false, "write nothing; exit 1 if anything would change")
 	fl.BoolVar(&force, "force", false, "overwrite (or remove) generated files that were edited by hand")
+	fl.BoolVar(&markers, "conflict-markers", false, "write files of yours whose edits overlap the new render with git-style conflict markers (still exits 1)")
 	return cmd
 }
 
@@ -84,7 +92,7 @@ func (a *app) finish(root string, plan *generator.Plan, o finishOptions) error {
 		}
 		return nil
 	}
-	if conflicts := plan.Conflicts(); len(conflicts) > 0 {
+	if conflicts := plan.Blocking(); len(conflicts) > 0 {
 		printPlan(a.stdout, root, plan, false)
 		return fmt.Errorf("%w; nothing was written. %s", &generator.ConflictError{Changes: conflicts}, o.conflictHint)
 	}
@@ -93,6 +101,13 @@ func (a *app) finish(root string, plan *generator.Plan, o finishOptions) error {
 	}
 	if plan.RecordedScaffolded {
 		fmt.Fprintf(a.stdout, "note: %s now records which of your files were scaffolded (it was made before that record existed); none of your files was changed, nothing is lost\n", generator.ManifestFile)
+	}
+	if plan.RecordedBase {
+		fmt.Fprintf(a.stdout, "note: %s now keeps what create-clerk-mcp rendered for your files, the base later upgrades merge from (the project was made before it existed); none of your files was changed\n", generator.BaseDir)
+	}
+	if marked := plan.Conflicts(); len(marked) > 0 {
+		printPlan(a.stdout, root, plan, false)
+		return fmt.Errorf("%w; written with conflict markers, the rest applied: resolve the markers (<<<<<<< yours ... >>>>>>>), then run create-clerk-mcp regenerate --check", &generator.ConflictError{Changes: marked})
 	}
 	if !plan.Pending() {
 		fmt.Fprintln(a.stdout, "up to date: nothing to change")
