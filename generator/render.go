@@ -17,8 +17,10 @@ import (
 	"github.com/create-clerk-mcp/create-clerk-mcp/templates"
 )
 
-// Version is this generator's version, recorded in each project's manifest.
-const Version = "0.1.0"
+// Version is this generator's version, recorded in each project's manifest
+// and compared with it to tell an upgrade. The CLI sets it from its build
+// info when it was installed as a released module version.
+var Version = "0.1.0"
 
 // GeneratedHeader starts every generated Go file (Go's convention, so tools
 // and editors know not to edit it).

@@ -37,6 +37,7 @@ type app struct {
 
 // Main runs the command line args and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	useBuildVersion()
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) && os.Getenv("CI") == "" {
 		a.prompter = newSurveyPrompter()

@@ -4,9 +4,25 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
+
+	"golang.org/x/mod/semver"
 
 	"github.com/create-clerk-mcp/create-clerk-mcp/generator"
 )
+
+// useBuildVersion makes the version the generator records in a project's
+// manifest (and compares with it, to tell an upgrade) the module version
+// this binary was installed as, when it has one.
+func useBuildVersion() {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" && semver.IsValid(v) {
+		generator.Version = strings.TrimPrefix(v, "v")
+	}
+}
 
 // version is the module version when installed with go install, else the
 // generator's own version.
