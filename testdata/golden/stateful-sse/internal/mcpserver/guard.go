@@ -37,7 +37,7 @@ func newTransportGuard(publicURL string, allowedOrigins []string) *transportGuar
 }
 
 const (
-	corsAllowHeaders  = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID"
+	corsAllowHeaders  = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID"
 	corsExposeHeaders = "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version"
 )
 
@@ -101,10 +101,35 @@ func (g *transportGuard) check(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method == http.MethodOptions {
 		clerkauth.EndUnreadBody(w, r)
 		h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+		h.Set("Access-Control-Allow-Headers", allowHeaders(r.Header.Get("Access-Control-Request-Headers")))
 		h.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusNoContent)
 		return false
+	}
+	return true
+}
+
+// allowHeaders answers a preflight's Access-Control-Request-Headers: the
+// fixed list, plus each requested Mcp-* header (MCP 2026-07-28 clients send
+// Mcp-Method, Mcp-Name and Mcp-Param-<name> headers, which no fixed list
+// can name). Nothing else is allowed.
+func allowHeaders(requested string) string {
+	allowed := corsAllowHeaders
+	for _, name := range strings.Split(requested, ",") {
+		name = strings.TrimSpace(name)
+		if len(name) > 4 && strings.EqualFold(name[:4], "mcp-") && !strings.Contains(strings.ToLower(allowed), strings.ToLower(name)) && isHeaderName(name) {
+			allowed += ", " + name
+		}
+	}
+	return allowed
+}
+
+func isHeaderName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
 	}
 	return true
 }

@@ -418,6 +418,18 @@ func TestCORSAndOrigin(t *testing.T) {
 		if got := resp.Header.Get("Access-Control-Allow-Headers"); !strings.Contains(got, "Authorization") {
 			t.Errorf("OPTIONS %s: Access-Control-Allow-Headers = %q", p, got)
 		}
+		// A 2026-07-28 browser client's headers pass the preflight.
+		h.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-method, mcp-name, mcp-param-region, x-evil")
+		resp, _ = e.do(t, http.MethodOptions, p, "", h, "")
+		got := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
+		for _, want := range []string{"authorization", "mcp-method", "mcp-name", "mcp-param-region"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("OPTIONS %s asking for MCP 2026 headers: Access-Control-Allow-Headers = %q, want %s in it", p, got, want)
+			}
+		}
+		if strings.Contains(got, "x-evil") {
+			t.Errorf("OPTIONS %s: Access-Control-Allow-Headers = %q allows a header that is not MCP's", p, got)
+		}
 		checkExposed(t, "OPTIONS "+p, resp)
 	}
 
