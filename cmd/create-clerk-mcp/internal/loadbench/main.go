@@ -19,6 +19,14 @@
 // $TMPDIR/loadbench-*.log). Each client is a user of its own, so the
 // per-user bounds are the defaults and never reached.
 //
+// -calls N counts instead of timing: each server runs under valgrind's
+// callgrind (with GODEBUG=asyncpreemptoff=1, as callgrind cannot follow
+// the preemption signals), -warmup-calls calls are made, the counters are
+// zeroed, N calls are made and the counters dumped: the server's
+// instructions per call, all threads, whatever else the machine is doing.
+// (The GC's pacing still moves it by a percent or two from run to run.)
+// LOADBENCH_CALLGRIND_DIR keeps the dumps for callgrind_annotate.
+//
 // -kinds chooses the servers: ours, bare, bare-serve (the bare handler in
 // mcpserver.Serve's http.Server), and names given with -other
 // name=path, whose "ours" is served by another build of this program
@@ -162,6 +170,9 @@ type result struct {
 	errors    int64
 	perSecond float64
 	cpuPerOp  time.Duration
+	// instrPerOp is what -calls counts: the server's instructions per
+	// call, all its threads together.
+	instrPerOp float64
 }
 
 func drive(args []string) error {
@@ -175,7 +186,14 @@ func drive(args []string) error {
 	warmup := fs.Duration("warmup", 2*time.Second, "load before the measured time")
 	serverCPU := fs.Int("server-cpu", 0, "core of the server process (with taskset, on 2+ cores)")
 	loadCPU := fs.Int("load-cpu", 1, "core of the load generator (with taskset, on 2+ cores)")
+	calls := fs.Int("calls", 0, "count instructions: run the server under callgrind and make this many calls in each run (after -warmup-calls), instead of a timed load")
+	warmupCalls := fs.Int("warmup-calls", 200, "with -calls: calls before counting starts")
 	_ = fs.Parse(args)
+	if *calls > 0 {
+		if _, err := exec.LookPath("callgrind_control"); err != nil {
+			return errors.New("-calls needs valgrind (callgrind and callgrind_control) on PATH")
+		}
+	}
 
 	self, err := os.Executable()
 	if err != nil {
@@ -270,12 +288,17 @@ func drive(args []string) error {
 					spec := runSpec{
 						self: bin, kind: serveKind, stateless: mode == "stateless", clients: n, tokens: tokens[:n],
 						warmup: *warmup, duration: *duration, fake: fake, pin: pin, serverCPU: *serverCPU, profile: profile,
+						calls: int64(*calls), warmupCalls: int64(*warmupCalls), runNumber: run,
 					}
 					r, err := spec.run()
 					if err != nil {
 						return fmt.Errorf("%s %s %d clients: %w", kind, mode, n, err)
 					}
 					all[k][kind] = append(all[k][kind], r)
+					if *calls > 0 {
+						fmt.Printf("%-9s %-4s clients=%-3d run=%d  %10.0f instructions/call  errors=%d\n", mode, kind, n, run+1, r.instrPerOp, r.errors)
+						continue
+					}
 					fmt.Printf("%-9s %-4s clients=%-3d run=%d  %8.0f calls/s  %6.1f µs CPU/call  server %3.0f%% load %3.0f%% of a core  errors=%d log=%d lines\n",
 						mode, kind, n, run+1, r.perSecond, us(r.cpuPerOp), 100*r.cpu.Seconds()/r.seconds, 100*r.loadCPU.Seconds()/r.seconds, r.errors, r.logLines)
 				}
@@ -283,6 +306,23 @@ func drive(args []string) error {
 		}
 	}
 
+	if *calls > 0 {
+		fmt.Printf("\n# medians of %d runs of %d calls, instructions per call (callgrind)\n", *runs, *calls)
+		fmt.Printf("| mode | clients |")
+		for _, kind := range kinds {
+			fmt.Printf(" %s |", kind)
+		}
+		fmt.Println()
+		fmt.Println("|---|---|" + strings.Repeat("---|", len(kinds)))
+		for _, k := range order {
+			fmt.Printf("| %s | %d |", k.mode, k.clients)
+			for _, kind := range kinds {
+				fmt.Printf(" %.0f |", median(all[k][kind], func(r result) float64 { return r.instrPerOp }))
+			}
+			fmt.Println()
+		}
+		return nil
+	}
 	fmt.Printf("\n# medians of %d runs\n", *runs)
 	fmt.Printf("| mode | clients |")
 	for _, kind := range kinds {
@@ -345,6 +385,18 @@ type runSpec struct {
 	pin              bool
 	serverCPU        int
 	profile          string
+	// calls > 0 runs the server under callgrind and counts the
+	// instructions of that many calls, after warmupCalls.
+	calls, warmupCalls int64
+	runNumber          int
+}
+
+func (s runSpec) name() string {
+	mode := "stateful"
+	if s.stateless {
+		mode = "stateless"
+	}
+	return fmt.Sprintf("%s-%s-%d-%d", s.kind, mode, s.clients, s.runNumber)
 }
 
 // run starts a server process, loads it, and stops it.
@@ -353,6 +405,23 @@ func (s runSpec) run() (result, error) {
 	if s.profile != "" {
 		args = append(args, "-cpuprofile", s.profile)
 	}
+	var callgrindOut string
+	if s.calls > 0 {
+		// LOADBENCH_CALLGRIND_DIR keeps the counts, for
+		// callgrind_annotate; otherwise they go once read.
+		dir := os.Getenv("LOADBENCH_CALLGRIND_DIR")
+		if dir == "" {
+			tmp, err := os.MkdirTemp("", "loadbench-callgrind-")
+			if err != nil {
+				return result{}, err
+			}
+			defer os.RemoveAll(tmp)
+			dir = tmp
+		}
+		callgrindOut = filepath.Join(dir, s.name()+".callgrind")
+		// Counting starts at zero when the warm-up calls are done.
+		args = append([]string{"valgrind", "--tool=callgrind", "--callgrind-out-file=" + callgrindOut}, args...)
+	}
 	if s.pin {
 		args = append([]string{"taskset", "-c", strconv.Itoa(s.serverCPU)}, args...)
 	}
@@ -360,6 +429,10 @@ func (s runSpec) run() (result, error) {
 	cmd.Env = append(os.Environ(),
 		"CLERK_SECRET_KEY="+s.fake.SecretKey, "CLERK_FRONTEND_API_URL="+s.fake.URL, "CLERK_API_URL="+s.fake.URL,
 		"PORT=0", "LOG_LEVEL="+logLevel(), "GOMAXPROCS=") // GOMAXPROCS from the affinity
+	if s.calls > 0 {
+		// callgrind cannot follow the signals of asynchronous preemption.
+		cmd.Env = append(cmd.Env, "GODEBUG=asyncpreemptoff=1")
+	}
 	// The server's log goes to a file, as a deployed server's goes to a
 	// collector: not to this terminal.
 	logFile, err := os.CreateTemp("", "loadbench-"+s.kind+"-*.log")
@@ -398,10 +471,14 @@ func (s runSpec) run() (result, error) {
 	for i := range sessions {
 		httpClient := &http.Client{Transport: &bearer{token: s.tokens[i], next: &http.Transport{MaxIdleConnsPerHost: 4}}}
 		var cs *mcp.ClientSession
+		attempts := 50
+		if s.calls > 0 {
+			attempts = 600 // valgrind starts slowly
+		}
 		for attempt := 0; ; attempt++ {
 			c := mcp.NewClient(&mcp.Implementation{Name: "loadbench", Version: "0"}, nil)
 			cs, err = c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient, MaxRetries: -1}, nil)
-			if err == nil || attempt == 50 {
+			if err == nil || attempt == attempts {
 				break
 			}
 			time.Sleep(100 * time.Millisecond) // the server may still be loading its keys
@@ -417,6 +494,9 @@ func (s runSpec) run() (result, error) {
 		}
 	}()
 
+	if s.calls > 0 {
+		return s.count(ctx, pid, sessions, callgrindOut)
+	}
 	var calls, errs atomic.Int64
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -472,6 +552,63 @@ func (s runSpec) run() (result, error) {
 		r.cpuPerOp = r.cpu / time.Duration(r.calls)
 	}
 	return r, nil
+}
+
+// count makes s.warmupCalls calls, zeroes callgrind's counters, makes
+// s.calls calls and dumps the counters: the instructions per call of the
+// server process, all threads, whatever the machine is doing meanwhile.
+func (s runSpec) count(ctx context.Context, pid int, sessions []*mcp.ClientSession, out string) (result, error) {
+	var errs atomic.Int64
+	load := func(n int64) {
+		var left atomic.Int64
+		left.Store(n)
+		var wg sync.WaitGroup
+		params := &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hi"}}
+		for _, cs := range sessions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for left.Add(-1) >= 0 {
+					if res, err := cs.CallTool(ctx, params); err != nil || res.IsError {
+						errs.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	control := func(arg string) error {
+		if b, err := exec.Command("callgrind_control", arg, strconv.Itoa(pid)).CombinedOutput(); err != nil {
+			return fmt.Errorf("callgrind_control %s: %v: %s", arg, err, b)
+		}
+		return nil
+	}
+	load(s.warmupCalls)
+	if err := control("--zero"); err != nil {
+		return result{}, err
+	}
+	load(s.calls)
+	if err := control("--dump"); err != nil {
+		return result{}, err
+	}
+	// --dump writes the counts since --zero to <out>.1; its "totals:"
+	// line is the instructions of all threads.
+	b, err := os.ReadFile(out + ".1")
+	if err != nil {
+		return result{}, fmt.Errorf("callgrind dump: %w", err)
+	}
+	var total float64
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "totals:"); ok {
+			if f := strings.Fields(v); len(f) > 0 {
+				total, _ = strconv.ParseFloat(f[0], 64)
+			}
+		}
+	}
+	if total == 0 {
+		return result{}, fmt.Errorf("callgrind dump %s.1 has no totals line", out)
+	}
+	return result{kind: s.kind, calls: s.calls, errors: errs.Load(), instrPerOp: total / float64(s.calls)}, nil
 }
 
 // bearer sends every request with the client's token.
