@@ -61,8 +61,16 @@ const tokenInfoKey = "clerk_caller"
 // Streamable HTTP transport hands to tool handlers and uses to bind a
 // session to its user.
 func (c *Caller) TokenInfo() *auth.TokenInfo {
+	info := c.tokenInfo()
+	info.Scopes = slices.Clone(c.Scopes)
+	return info
+}
+
+// tokenInfo is TokenInfo sharing c's scopes, for a Caller that is the
+// request's own copy.
+func (c *Caller) tokenInfo() *auth.TokenInfo {
 	return &auth.TokenInfo{
-		Scopes:     slices.Clone(c.Scopes),
+		Scopes:     c.Scopes,
 		Expiration: c.ExpiresAt,
 		UserID:     c.UserID,
 		Extra:      map[string]any{tokenInfoKey: c, "userId": c.UserID, "clientId": c.ClientID},

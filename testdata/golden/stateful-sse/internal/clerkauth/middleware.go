@@ -97,13 +97,97 @@ func (m *Middleware) Authenticate(w http.ResponseWriter, r *http.Request) (*http
 			return nil, false
 		}
 	}
-	// auth.RequireBearerToken is the only way to put a TokenInfo where the
-	// go-sdk looks for it. The token was verified already: its verifier
-	// hands the result over, and its handler only takes the request it
-	// made, to be served from here.
-	cw := &capturingWriter{ResponseWriter: w}
+	served, ok := withCaller(r, caller)
+	if !ok {
+		// Only the fallback can refuse, on an expiry its own clock
+		// sees: the token is as good as expired.
+		EndUnreadBody(w, r)
+		m.challenge(w, http.StatusUnauthorized, "invalid_token", "the token has expired")
+		return nil, false
+	}
+	return served, true
+}
+
+// withCaller returns r carrying its Caller and the go-sdk's TokenInfo for
+// it: in one context layer (callerContext) where the go-sdk's key for the
+// TokenInfo is known, else through auth.RequireBearerToken.
+func withCaller(r *http.Request, caller *Caller) (*http.Request, bool) {
+	if sdkTokenInfoKey != nil {
+		return r.WithContext(&callerContext{Context: r.Context(), caller: caller, info: caller.tokenInfo()}), true
+	}
+	// auth.RequireBearerToken is the other way to put a TokenInfo where
+	// the go-sdk looks for it. The token was verified already: its
+	// verifier hands the result over, and its handler only takes the
+	// request it made, to be served from here.
+	cw := &capturingWriter{}
 	tokenBridge.ServeHTTP(cw, r.WithContext(WithCaller(r.Context(), caller)))
 	return cw.r, cw.r != nil
+}
+
+// callerContext carries a verified request's Caller, and the go-sdk's
+// auth.TokenInfo for it under the go-sdk's own key, in one layer: one
+// context and one request copy where context.WithValue and the go-sdk's
+// auth.RequireBearerToken make two of each.
+type callerContext struct {
+	context.Context
+	caller *Caller
+	info   *auth.TokenInfo
+}
+
+func (c *callerContext) Value(key any) any {
+	switch {
+	case key == any(callerKey{}):
+		return c.caller
+	case key == sdkTokenInfoKey:
+		return c.info
+	}
+	return c.Context.Value(key)
+}
+
+// sdkTokenInfoKey is the context key under which the go-sdk looks for an
+// auth.TokenInfo (auth.TokenInfoFromContext), learnt by asking it to look
+// in a context that notes the key; nil if what it learns does not work, and
+// then tokenBridge is used.
+var sdkTokenInfoKey = func() any {
+	probe := &keyProbe{Context: context.Background()}
+	_ = auth.TokenInfoFromContext(probe)
+	if probe.key == nil || probe.calls != 1 {
+		return nil
+	}
+	key := probe.key
+	want := &auth.TokenInfo{UserID: "probe"}
+	ctx := context.Context(&callerKeyCheck{Context: context.Background(), key: key, info: want})
+	if got := auth.TokenInfoFromContext(ctx); got != want {
+		return nil
+	}
+	return key
+}()
+
+// keyProbe is a context that notes the key it is asked for.
+type keyProbe struct {
+	context.Context
+	key   any
+	calls int
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	p.calls++
+	return nil
+}
+
+// callerKeyCheck answers info for key, to check that key is the one.
+type callerKeyCheck struct {
+	context.Context
+	key  any
+	info *auth.TokenInfo
+}
+
+func (c *callerKeyCheck) Value(key any) any {
+	if key == c.key {
+		return c.info
+	}
+	return c.Context.Value(key)
 }
 
 // tokenBridge puts the Caller in a request's context as the go-sdk's
@@ -114,17 +198,27 @@ var tokenBridge = auth.RequireBearerToken(func(ctx context.Context, _ string, _ 
 	if !ok {
 		return nil, errors.New("clerkauth: no caller in context")
 	}
-	return c.TokenInfo(), nil
+	return c.tokenInfo(), nil
 }, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: MaxClockSkew})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.(*capturingWriter).r = r
 }))
 
-// capturingWriter is the ResponseWriter tokenBridge writes to: the real
-// one (its refusals go through), and where the request it made is left.
+// capturingWriter is the ResponseWriter tokenBridge writes to, where the
+// request it made is left. The token was verified before, so the bridge
+// never refuses it and writes nothing.
 type capturingWriter struct {
-	http.ResponseWriter
-	r *http.Request
+	header http.Header
+	r      *http.Request
 }
+
+func (c *capturingWriter) Header() http.Header {
+	if c.header == nil {
+		c.header = http.Header{}
+	}
+	return c.header
+}
+func (*capturingWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (*capturingWriter) WriteHeader(int)             {}
 
 func (m *Middleware) logger() *slog.Logger {
 	if m.Logger == nil {
