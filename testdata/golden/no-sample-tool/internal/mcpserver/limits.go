@@ -57,18 +57,39 @@ func (u *userLimits) wrapStreamable(next http.Handler) http.Handler {
 			}
 			defer u.closeStream(caller.UserID)
 			next.ServeHTTP(w, r)
-		case r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == "":
-			// This request may open a session.
-			if !u.reserveSession(caller.UserID) {
-				tooMany(w, "sessions", u.limits.MaxSessionsPerUser, "MAX_SESSIONS_PER_USER")
+		case r.Method == http.MethodPost:
+			user, ok := u.admitPost(w, r)
+			if !ok {
 				return
 			}
 			next.ServeHTTP(w, r)
-			u.settleSession(caller.UserID, w.Header().Get("Mcp-Session-Id"))
+			if user != "" {
+				u.settleSession(user, w.Header().Get("Mcp-Session-Id"))
+			}
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// admitPost bounds the sessions a POST to /mcp may open: a POST without a
+// session id may open one, and holds a place among the user's sessions
+// until settleSession. It returns the user whose place it holds ("" for a
+// POST into a session), or false when the user has as many sessions as
+// allowed (the request has been answered).
+func (u *userLimits) admitPost(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return "", true
+	}
+	caller, ok := clerkauth.CallerFrom(r.Context(), nil)
+	if !ok {
+		return "", true
+	}
+	if !u.reserveSession(caller.UserID) {
+		tooMany(w, "sessions", u.limits.MaxSessionsPerUser, "MAX_SESSIONS_PER_USER")
+		return "", false
+	}
+	return caller.UserID, true
 }
 
 // wrapSSE bounds the SSE streams (each one an SSE session) of a user.

@@ -75,22 +75,6 @@ func (s *statusRecorder) Write(p []byte) (int, error) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// logRequests logs one line per request at debug level (LOG_LEVEL=debug):
-// method, path (never the query, which holds SSE session ids, nor any
-// header), status and duration. At the default level a flood of requests
-// adds nothing to the log but the throttled warnings.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	if !logger.Enabled(context.Background(), slog.LevelDebug) {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
-	})
-}
-
 // infoAsDebug passes records on to h with info demoted to debug.
 type infoAsDebug struct{ h slog.Handler }
 

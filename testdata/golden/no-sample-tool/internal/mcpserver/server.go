@@ -74,13 +74,15 @@ const (
 // /readyz and the configured public routes.
 type Server struct {
 	mux          *http.ServeMux
-	handler      http.Handler
 	public       publicSet
 	protect      func(http.Handler) http.Handler // the token check for routes outside the transports
 	verifier     *clerkauth.Verifier
 	grace        time.Duration
 	streams      context.Context
 	closeStreams context.CancelFunc
+	protectedMux http.Handler  // the mux behind the token check, for what no route serves
+	bodyTimeout  time.Duration // REQUEST_BODY_TIMEOUT, for the routes that read bodies themselves
+	requestLog   *slog.Logger  // logs each request at LOG_LEVEL=debug; nil otherwise
 }
 
 // route is every handler registered on the mux, marked as the server's own.
@@ -176,7 +178,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	users := newUserLimits(limits, mcpServer)
 	bodies := &bodyReader{timeout: limits.BodyTimeout, max: MaxBodyBytes, total: maxBufferedBodyBytes}
 
-	addTransport := func(path string, transport http.Handler) error {
+	addTransport := func(path string, transport, other http.Handler, sessions *userLimits) error {
 		metaPath := prefixResourceMeta + path
 		meta, err := protectedResourceHandler(ProtectedResourceMetadata{
 			Resource:               env.PublicURL + path,
@@ -193,31 +195,10 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			return err
 		}
 		s.mux.Handle(metaPath, builtin(meta))
-		// The checks run one after the other, each returning before the
-		// transport is called, rather than as nested handlers: the
-		// go-sdk's handlers are deep, and under the nested layers they
-		// grew the connection goroutine's stack anew on each request
-		// (the GC shrinks it between requests), a tenth of the server's
-		// CPU under load.
-		mw, next := middleware(metaPath), s.endOnShutdown(transport)
-		s.mux.Handle(path, route{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !guard.check(w, r) {
-				return
-			}
-			r, ok := mw.Authenticate(w, r)
-			if !ok {
-				return
-			}
-			reserved, ok := bodies.take(w, r)
-			if !ok {
-				return
-			}
-			defer bodies.release(reserved)
-			if !ops.check(w, r) {
-				return
-			}
-			next.ServeHTTP(w, r)
-		}), ownBody: true})
+		s.mux.Handle(path, &transportRoute{
+			guard: guard, auth: middleware(metaPath), bodies: bodies, ops: ops, sessions: sessions,
+			post: transport, other: s.endOnShutdown(other),
+		})
 		return nil
 	}
 	// The first enabled transport's metadata is the one announced for
@@ -230,18 +211,20 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			SessionTimeout:             limits.SessionIdleTimeout,
 			DisableLocalhostProtection: true, // transportGuard does it, allowing PUBLIC_URL's host
 		})
+		// Stateless requests hold nothing between them to bound.
+		other, sessions := h, (*userLimits)(nil)
 		if !settings.Stateless {
-			// Stateless requests hold nothing between them to bound.
-			h = users.wrapStreamable(h)
+			other, sessions = users.wrapStreamable(h), users
 		}
-		if err := addTransport(PathStreamable, h); err != nil {
+		if err := addTransport(PathStreamable, h, other, sessions); err != nil {
 			return nil, err
 		}
 		fallback = middleware(PathResourceMetaMCP)
 	}
 	if settings.SSE {
 		h := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.SSEOptions{DisableLocalhostProtection: true})
-		if err := addTransport(PathSSE, users.wrapSSE(newSSEBinder().wrap(h))); err != nil {
+		sse := users.wrapSSE(newSSEBinder().wrap(h))
+		if err := addTransport(PathSSE, sse, sse, nil); err != nil {
 			return nil, err
 		}
 		if fallback == nil {
@@ -258,41 +241,15 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	})))
 	s.mux.Handle("GET "+PathReady, builtin(http.HandlerFunc(s.ready)))
 
-	protectedMux := s.protect(s.mux)
-	s.handler = logRequests(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Each route brings its own protection (see publicSet). What the
-		// mux answers itself (404, 405) needs a token too, unless the
-		// path is public: no handler of anyone's runs for those.
-		h, pattern := s.mux.Handler(r)
-		if rt, ok := h.(route); ok {
-			if !rt.ownBody {
-				boundBody(w, r, limits.BodyTimeout)
-			}
-			if r.RequestURI != "*" && !strings.Contains(pattern, "{") {
-				// The mux would find rt again. Without wildcards in
-				// its pattern there are no path values to set, only
-				// the pattern: serve it without a second lookup.
-				r.Pattern = pattern
-				rt.ServeHTTP(w, r)
-				return
-			}
-			s.mux.ServeHTTP(w, r)
-			return
-		}
-		if s.public.coversRequest(r) {
-			clerkauth.EndUnreadBody(w, r)
-			// A redirect to a public path may be followed; anything
-			// else the mux would say (a 405 naming a private route's
-			// methods, a redirect to a private path) is a plain 404.
-			if shape, err := parsePattern(pattern); pattern != "" && err == nil && s.public.covers(shape) {
-				s.mux.ServeHTTP(w, r)
-				return
-			}
-			clerkauth.WriteJSONError(w, http.StatusNotFound, "not_found", "nothing is served at this path")
-			return
-		}
-		protectedMux.ServeHTTP(w, r)
-	}))
+	s.protectedMux = s.protect(s.mux)
+	s.bodyTimeout = limits.BodyTimeout
+	if logger.Enabled(context.Background(), slog.LevelDebug) {
+		// One line per request at LOG_LEVEL=debug: method, path (never
+		// the query, which holds SSE session ids, nor any header),
+		// status and duration. At the default level a flood of
+		// requests adds nothing to the log but the throttled warnings.
+		s.requestLog = logger
+	}
 	verifier.Warm()
 	return s, nil
 }
@@ -347,7 +304,133 @@ func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Re
 	s.Handle(pattern, http.HandlerFunc(h))
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves a request. A POST to a transport is served from this
+// frame: each check returns before the transport is called, so that the
+// go-sdk's deep handlers run with as few of this server's frames under them
+// as can be. Every frame there is walked again by each garbage collection
+// while a request is in flight, and under load the go-sdk's allocations
+// bring one every few requests.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.requestLog != nil {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		w = rec
+		defer func() {
+			s.requestLog.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
+		}()
+	}
+	h, pattern := s.mux.Handler(r)
+	if t, ok := h.(*transportRoute); ok && r.RequestURI != "*" {
+		// The transports' patterns have no wildcards: no path values
+		// to set, only the pattern, and the mux would find t again.
+		r.Pattern = pattern
+		t.ServeHTTP(w, r)
+		return
+	}
+	s.serveOther(w, r, h, pattern)
+}
+
+// serveOther serves what is not a transport: the server's other routes, the
+// user's, and what the mux answers itself.
+func (s *Server) serveOther(w http.ResponseWriter, r *http.Request, h http.Handler, pattern string) {
+	// Each route brings its own protection (see publicSet). What the mux
+	// answers itself (404, 405) needs a token too, unless the path is
+	// public: no handler of anyone's runs for those.
+	if rt, ok := h.(route); ok {
+		if !rt.ownBody {
+			boundBody(w, r, s.bodyTimeout)
+		}
+		if r.RequestURI != "*" && !strings.Contains(pattern, "{") {
+			// The mux would find rt again. Without wildcards in its
+			// pattern there are no path values to set, only the
+			// pattern: serve it without a second lookup.
+			r.Pattern = pattern
+			rt.ServeHTTP(w, r)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if _, ok := h.(*transportRoute); ok {
+		s.mux.ServeHTTP(w, r) // an OPTIONS * request, which the mux answers
+		return
+	}
+	if s.public.coversRequest(r) {
+		clerkauth.EndUnreadBody(w, r)
+		// A redirect to a public path may be followed; anything else
+		// the mux would say (a 405 naming a private route's methods, a
+		// redirect to a private path) is a plain 404.
+		if shape, err := parsePattern(pattern); pattern != "" && err == nil && s.public.covers(shape) {
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		clerkauth.WriteJSONError(w, http.StatusNotFound, "not_found", "nothing is served at this path")
+		return
+	}
+	s.protectedMux.ServeHTTP(w, r)
+}
+
+// transportRoute is /mcp or /sse: the transport behind its checks (the
+// transport guard, the token, the body, the operation's scopes, the user's
+// session bound), run one after the other, each returning before the
+// transport is called rather than as nested handlers.
+type transportRoute struct {
+	guard    *transportGuard
+	auth     *clerkauth.Middleware
+	bodies   *bodyReader
+	ops      *operationGuard
+	sessions *userLimits  // bounds the sessions POSTs open; nil where none are kept
+	post     http.Handler // the transport, for POSTs
+	other    http.Handler // the transport for the other methods (streams end on shutdown)
+}
+
+func (t *transportRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, held, user, ok := t.admit(w, r)
+	if !ok {
+		return
+	}
+	defer t.done(w, held, user)
+	if r.Method == http.MethodPost {
+		t.post.ServeHTTP(w, r)
+		return
+	}
+	t.other.ServeHTTP(w, r)
+}
+
+// admit runs the checks. It returns the request to serve (carrying its
+// caller, its body read), the body bytes it holds and the user whose
+// session place it holds, for done; or false when it has answered the
+// request itself.
+func (t *transportRoute) admit(w http.ResponseWriter, r *http.Request) (_ *http.Request, held int64, user string, ok bool) {
+	if !t.guard.check(w, r) {
+		return nil, 0, "", false
+	}
+	if r, ok = t.auth.Authenticate(w, r); !ok {
+		return nil, 0, "", false
+	}
+	if held, ok = t.bodies.take(w, r); !ok {
+		return nil, 0, "", false
+	}
+	if !t.ops.check(w, r) {
+		t.bodies.release(held)
+		return nil, 0, "", false
+	}
+	if t.sessions != nil && r.Method == http.MethodPost {
+		if user, ok = t.sessions.admitPost(w, r); !ok {
+			t.bodies.release(held)
+			return nil, 0, "", false
+		}
+	}
+	return r, held, user, true
+}
+
+// done gives back what admit held once the request has been served.
+func (t *transportRoute) done(w http.ResponseWriter, held int64, user string) {
+	t.bodies.release(held)
+	if user != "" {
+		t.sessions.settleSession(user, w.Header().Get("Mcp-Session-Id"))
+	}
+}
 
 // ShutdownTimeout is how long Serve lets requests in flight finish after
 // it is told to stop (SHUTDOWN_TIMEOUT).
