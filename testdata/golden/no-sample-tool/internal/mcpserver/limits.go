@@ -41,34 +41,22 @@ func tooMany(w http.ResponseWriter, what string, limit int, env string) {
 		"this user already has "+strconv.Itoa(limit)+" open "+what+"; close one or wait for an idle one to expire (the server's "+env+" sets the limit)")
 }
 
-// wrapStreamable bounds sessions and standalone streams on /mcp.
+// wrapStreamable bounds the standalone GET streams on /mcp. (The sessions
+// that POSTs open are bounded by admitPost, which transportRoute runs as a
+// check before the transport.)
 func (u *userLimits) wrapStreamable(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller, ok := clerkauth.CallerFrom(r.Context(), nil)
-		if !ok {
+		if !ok || r.Method != http.MethodGet {
 			next.ServeHTTP(w, r)
 			return
 		}
-		switch {
-		case r.Method == http.MethodGet:
-			if !u.openStream(caller.UserID) {
-				tooMany(w, "streams", u.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
-				return
-			}
-			defer u.closeStream(caller.UserID)
-			next.ServeHTTP(w, r)
-		case r.Method == http.MethodPost:
-			user, ok := u.admitPost(w, r)
-			if !ok {
-				return
-			}
-			next.ServeHTTP(w, r)
-			if user != "" {
-				u.settleSession(user, w.Header().Get("Mcp-Session-Id"))
-			}
-		default:
-			next.ServeHTTP(w, r)
+		if !u.openStream(caller.UserID) {
+			tooMany(w, "streams", u.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
+			return
 		}
+		defer u.closeStream(caller.UserID)
+		next.ServeHTTP(w, r)
 	})
 }
 
