@@ -111,7 +111,11 @@ func (m *Middleware) Authenticate(w http.ResponseWriter, r *http.Request) (*http
 // TokenInfo is known, else through auth.RequireBearerToken.
 func withCaller(r *http.Request, caller *Caller) (*http.Request, bool) {
 	if sdkTokenInfoKey != nil {
-		return r.WithContext(&callerContext{Context: r.Context(), caller: caller, info: caller.tokenInfo()}), true
+		info := caller.info
+		if info == nil { // from a Verifier of the user's, not sealed
+			info = caller.tokenInfo()
+		}
+		return r.WithContext(&callerContext{Context: r.Context(), caller: caller, info: info}), true
 	}
 	// auth.RequireBearerToken is the other way to put a TokenInfo where
 	// the go-sdk looks for it. The token was verified already: its
@@ -192,9 +196,12 @@ func (c *callerKeyCheck) Value(key any) any {
 // auth.TokenInfo, and gives the resulting request to the capturingWriter
 // it was called with.
 var tokenBridge = auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-	c, ok := CallerFrom(ctx, nil)
-	if !ok {
+	c := callerIn(ctx, nil)
+	if c == nil {
 		return nil, errors.New("clerkauth: no caller in context")
+	}
+	if c.info != nil {
+		return c.info, nil
 	}
 	return c.tokenInfo(), nil
 }, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: MaxClockSkew})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

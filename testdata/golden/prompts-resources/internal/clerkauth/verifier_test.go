@@ -729,8 +729,13 @@ func TestCallerFrom(t *testing.T) {
 	if got, ok := CallerFrom(context.Background(), nil); ok || got != nil {
 		t.Errorf("empty context: CallerFrom = %+v, %v", got, ok)
 	}
-	if got, ok := CallerFrom(WithCaller(context.Background(), c), nil); !ok || got != c {
-		t.Errorf("WithCaller: CallerFrom = %+v, %v", got, ok)
+	got, ok := CallerFrom(WithCaller(context.Background(), c), nil)
+	if !ok || got == c || got.UserID != c.UserID || got.ClientID != c.ClientID || !slices.Equal(got.Scopes, c.Scopes) || got.Format != c.Format {
+		t.Errorf("WithCaller: CallerFrom = %+v, %v; want a copy of %+v", got, ok, c)
+	}
+	got.Scopes[0] = "changed"
+	if c.Scopes[0] != "email" {
+		t.Error("changing what CallerFrom returned changed the caller in the context")
 	}
 	if !c.HasScope("email") || c.HasScope("profile") || (*Caller)(nil).HasScope("email") {
 		t.Error("HasScope is wrong")

@@ -3,6 +3,7 @@
 package mcpserver
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -81,6 +82,72 @@ func BenchmarkHandlerStateless(b *testing.B) {
 				w.reset()
 				b.StartTimer()
 				c.h.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// BenchmarkWrapperOnly is what the server adds to a request alone: a
+// tools/call through every check of ours (cached opaque token), with the
+// go-sdk's transport replaced by a handler that reads the body and writes
+// a fixed answer. Stateless and stateful (a POST into a session).
+func BenchmarkWrapperOnly(b *testing.B) {
+	fake, err := clerkfake.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fake.Close()
+	token := fake.IssueOpaque(clerkfake.TokenOptions{TTL: time.Hour})
+	const body = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}}`
+	answer := []byte(`{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"hi"}]}}`)
+	stub := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			panic(err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(answer)
+	})
+	for _, stateless := range []bool{true, false} {
+		name := map[bool]string{true: "stateless", false: "stateful"}[stateless]
+		b.Run(name, func(b *testing.B) {
+			env := Env{SecretKey: fake.SecretKey, Issuer: fake.URL, APIURL: fake.URL, PublicURL: "http://127.0.0.1:8080"}
+			s, err := New(Settings{Name: "bench", Version: "0", Streamable: true, Stateless: stateless}, env, Options{RegisterTools: registerEcho})
+			if err != nil {
+				b.Fatal(err)
+			}
+			probe, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080/mcp", nil)
+			h, _ := s.mux.Handler(probe)
+			t, ok := h.(*transportRoute)
+			if !ok {
+				b.Fatalf("/mcp is served by %T", h)
+			}
+			t.post = stub
+			newRequest := func() *http.Request {
+				r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080/mcp", strings.NewReader(body))
+				r.RequestURI = "/mcp"
+				r.RemoteAddr = "127.0.0.1:50000"
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("Accept", "application/json, text/event-stream")
+				r.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+				r.Header.Set("Authorization", "Bearer "+token)
+				if !stateless {
+					r.Header.Set("Mcp-Session-Id", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+				}
+				return r
+			}
+			w := &discardWriter{h: http.Header{}}
+			s.ServeHTTP(w, newRequest())
+			if w.status != 0 && w.status != http.StatusOK || w.n != len(answer) {
+				b.Fatalf("tools/call: status %d, %d bytes", w.status, w.n)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				r := newRequest()
+				w.reset()
+				b.StartTimer()
+				s.ServeHTTP(w, r)
 			}
 		})
 	}

@@ -92,7 +92,7 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string, client client
 		if endsSoon && e.err == nil && !e.refreshing && (e.caller.ExpiresAt.IsZero() || e.until.Before(e.caller.ExpiresAt)) {
 			o.refreshInBackground(key, token)
 		}
-		return e.caller.clone(), e.err
+		return e.caller, e.err
 	}
 	addr := client.get(ctx)
 	v, err, _ := o.group.Do(string(key[:]), func() (any, error) {
@@ -106,9 +106,9 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string, client client
 	if err != nil {
 		return nil, err
 	}
-	// Each request gets its own copy: a tool that changes its Caller must
-	// not change what later requests with the same token see.
-	return v.(*Caller).clone(), nil
+	// The requests made with the token share its sealed Caller; tools
+	// get copies (CallerFrom).
+	return v.(*Caller), nil
 }
 
 // check asks Clerk about a token that is not in the cache, if the budget
@@ -133,10 +133,11 @@ func (o *opaqueVerifier) check(ctx context.Context, key [32]byte, token, addr st
 	return c, err
 }
 
-// remember caches a definite answer from Clerk.
+// remember caches a definite answer from Clerk, sealing its Caller.
 func (o *opaqueVerifier) remember(key [32]byte, c *Caller, until time.Time, err error) {
 	switch {
 	case err == nil:
+		c.seal()
 		o.cache.put(key, c, nil, until)
 		o.known.add(key, c.ExpiresAt)
 	case errors.Is(err, ErrInvalidToken):

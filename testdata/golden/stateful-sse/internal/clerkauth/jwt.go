@@ -94,18 +94,19 @@ type accessTokenClaims struct {
 func (v *Verifier) verifyJWT(ctx context.Context, token string) (*Caller, error) {
 	key := sha256.Sum256([]byte(token))
 	if e, ok := v.jwtCache.get(key); ok {
-		return e.caller.clone(), nil
+		return e.caller, nil
 	}
 	c, err := v.checkJWT(ctx, token)
 	if err != nil {
 		return nil, err
 	}
+	c.seal()
 	until := v.now().Add(MaxJWTCacheTTL)
 	if c.ExpiresAt.Before(until) {
 		until = c.ExpiresAt
 	}
 	v.jwtCache.put(key, c, nil, until)
-	return c.clone(), nil
+	return c, nil
 }
 
 func (v *Verifier) checkJWT(ctx context.Context, token string) (*Caller, error) {

@@ -55,7 +55,8 @@ func TestAuthenticateHandsTheCallerToTheSDK(t *testing.T) {
 				t.Fatalf("TokenInfo = %+v", info)
 			}
 			caller, ok := CallerFrom(ctx, nil)
-			if !ok || caller.UserID != "user_handover" || info.Extra[tokenInfoKey] != caller {
+			inInfo, _ := info.Extra[tokenInfoKey].(*Caller)
+			if !ok || caller.UserID != "user_handover" || inInfo == nil || inInfo.UserID != caller.UserID {
 				t.Fatalf("CallerFrom = %+v, %v; TokenInfo.Extra = %v", caller, ok, info.Extra)
 			}
 			if ctx.Value(marker{}) != "kept" {
@@ -67,14 +68,21 @@ func TestAuthenticateHandsTheCallerToTheSDK(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("cancelling the request's context did not reach what was derived from it")
 			}
-			// Each request has its own Caller: changing one changes no other.
+			// What a handler is given is its own: changing the Caller,
+			// or the TokenInfo's scopes, changes nothing the server checks
+			// later requests with.
 			caller.Scopes[0] = "changed"
+			caller.UserID = "user_other"
+			info.Scopes[0] = "changed"
 			again, ok := m.Authenticate(httptest.NewRecorder(), r)
 			if !ok {
 				t.Fatal("second request refused")
 			}
-			if c, _ := CallerFrom(again.Context(), nil); c.Scopes[0] == "changed" {
-				t.Error("a request's Caller is shared with later requests")
+			if c, _ := CallerFrom(again.Context(), nil); c.Scopes[0] != "email" || c.UserID != "user_handover" {
+				t.Errorf("a later request's Caller is %+v: a handler's changes reached it", c)
+			}
+			if c := callerIn(again.Context(), nil); c.Scopes[0] != "email" || !c.HasScope("email") {
+				t.Errorf("the server's own Caller for the token is %+v: a handler's changes reached it", c)
 			}
 		})
 	}

@@ -181,10 +181,11 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// Verify checks token and returns its caller. Errors wrap ErrInvalidToken
-// or ErrUnavailable.
+// Verify checks token and returns its caller, a copy of the caller's own.
+// Errors wrap ErrInvalidToken or ErrUnavailable.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Caller, error) {
-	return v.verifyFrom(ctx, token, clientOf{})
+	c, err := v.verifyFrom(ctx, token, clientOf{})
+	return c.clone(), err
 }
 
 // clientOf finds the address of the client presenting a token when it is
@@ -205,6 +206,8 @@ func (c clientOf) get(ctx context.Context) string {
 	return clientAddressFrom(ctx)
 }
 
+// verifyFrom is Verify for the middleware: the Caller it returns is the
+// token's sealed one, shared by every request with the token.
 func (v *Verifier) verifyFrom(ctx context.Context, token string, client clientOf) (*Caller, error) {
 	switch {
 	case strings.HasPrefix(token, OpaquePrefix):
