@@ -26,6 +26,12 @@
 // instructions per call, all threads, whatever else the machine is doing.
 // (The GC's pacing still moves it by a percent or two from run to run.)
 // LOADBENCH_CALLGRIND_DIR keeps the dumps for callgrind_annotate.
+// LOADBENCH_HEAPPROFILE=dir makes each server record every allocation and
+// write a heap profile two seconds in, under load, to dir/<kind>-<pid>.pprof:
+// its inuse_space is what each garbage collection walks again.
+// LOADBENCH_GCSTATS=1 makes each server write the garbage collector's
+// totals (cycles, bytes allocated, bytes each cycle scanned) to its log
+// when it exits; with LOADBENCH_KEEPLOGS=1 they can be compared.
 //
 // -kinds chooses the servers: ours, bare, bare-serve (the bare handler in
 // mcpserver.Serve's http.Server), and names given with -other
@@ -54,6 +60,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -107,6 +114,30 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if os.Getenv("LOADBENCH_GCSTATS") != "" {
+		defer writeGCStats(os.Stderr)
+	}
+	if dir := os.Getenv("LOADBENCH_HEAPPROFILE"); dir != "" {
+		// Written under load (two seconds in, inside any -warmup of a
+		// second or more plus the run), so that the requests in flight
+		// are in it, or when the server is told to stop, if sooner.
+		runtime.MemProfileRate = 1
+		written := make(chan struct{})
+		defer func() { <-written }()
+		go func() {
+			defer close(written)
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
+			runtime.GC()
+			f, err := os.Create(filepath.Join(dir, *kind+"-"+strconv.Itoa(os.Getpid())+".pprof"))
+			if err == nil {
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
@@ -159,12 +190,39 @@ func serve(args []string) error {
 	return fmt.Errorf("unknown kind %q", *kind)
 }
 
+// writeGCStats writes the runtime's garbage collection totals, and what the
+// last cycle scanned.
+func writeGCStats(w io.Writer) {
+	samples := []metrics.Sample{
+		{Name: "/gc/cycles/total:gc-cycles"},
+		{Name: "/gc/heap/allocs:bytes"},
+		{Name: "/gc/heap/allocs:objects"},
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/scan/heap:bytes"},
+		{Name: "/gc/scan/stack:bytes"},
+		{Name: "/gc/scan/globals:bytes"},
+		{Name: "/sched/goroutines:goroutines"},
+		{Name: "/cpu/classes/gc/total:cpu-seconds"},
+		{Name: "/cpu/classes/user:cpu-seconds"},
+	}
+	metrics.Read(samples)
+	for _, s := range samples {
+		switch s.Value.Kind() {
+		case metrics.KindUint64:
+			fmt.Fprintf(w, "gcstats %s %d\n", s.Name, s.Value.Uint64())
+		case metrics.KindFloat64:
+			fmt.Fprintf(w, "gcstats %s %.3f\n", s.Name, s.Value.Float64())
+		}
+	}
+}
+
 // result is one measured run.
 type result struct {
 	kind      string
 	calls     int64
 	seconds   float64
 	cpu       time.Duration // server user+system time in the window
+	sys       time.Duration // the system part of cpu
 	loadCPU   time.Duration // the load generator's, in the window
 	logLines  int           // lines the server logged in all
 	errors    int64
@@ -299,8 +357,8 @@ func drive(args []string) error {
 						fmt.Printf("%-9s %-4s clients=%-3d run=%d  %10.0f instructions/call  errors=%d\n", mode, kind, n, run+1, r.instrPerOp, r.errors)
 						continue
 					}
-					fmt.Printf("%-9s %-4s clients=%-3d run=%d  %8.0f calls/s  %6.1f µs CPU/call  server %3.0f%% load %3.0f%% of a core  errors=%d log=%d lines\n",
-						mode, kind, n, run+1, r.perSecond, us(r.cpuPerOp), 100*r.cpu.Seconds()/r.seconds, 100*r.loadCPU.Seconds()/r.seconds, r.errors, r.logLines)
+					fmt.Printf("%-9s %-4s clients=%-3d run=%d  %8.0f calls/s  %6.1f µs CPU/call (%2.0f%% system)  server %3.0f%% load %3.0f%% of a core  errors=%d log=%d lines\n",
+						mode, kind, n, run+1, r.perSecond, us(r.cpuPerOp), 100*r.sys.Seconds()/max(r.cpu.Seconds(), 1e-9), 100*r.cpu.Seconds()/r.seconds, 100*r.loadCPU.Seconds()/r.seconds, r.errors, r.logLines)
 				}
 			}
 		}
@@ -522,7 +580,7 @@ func (s runSpec) run() (result, error) {
 		}()
 	}
 	time.Sleep(s.warmup)
-	cpu0, err := processCPU(pid)
+	cpu0, sys0, err := processCPU(pid)
 	if err != nil {
 		close(stop)
 		wg.Wait()
@@ -530,7 +588,7 @@ func (s runSpec) run() (result, error) {
 	}
 	calls0, errs0, t0, self0 := calls.Load(), errs.Load(), time.Now(), selfCPU()
 	time.Sleep(s.duration)
-	cpu1, err := processCPU(pid)
+	cpu1, sys1, err := processCPU(pid)
 	calls1, errs1, t1, self1 := calls.Load(), errs.Load(), time.Now(), selfCPU()
 	close(stop)
 	wg.Wait()
@@ -546,7 +604,7 @@ func (s runSpec) run() (result, error) {
 	if b, err := os.ReadFile(logFile.Name()); err == nil {
 		r.logLines = strings.Count(string(b), "\n")
 	}
-	r = result{logLines: r.logLines, kind: s.kind, calls: calls1 - calls0, seconds: t1.Sub(t0).Seconds(), cpu: cpu1 - cpu0, loadCPU: self1 - self0, errors: errs1 - errs0}
+	r = result{logLines: r.logLines, kind: s.kind, calls: calls1 - calls0, seconds: t1.Sub(t0).Seconds(), cpu: cpu1 - cpu0, sys: sys1 - sys0, loadCPU: self1 - self0, errors: errs1 - errs0}
 	r.perSecond = float64(r.calls) / r.seconds
 	if r.calls > 0 {
 		r.cpuPerOp = r.cpu / time.Duration(r.calls)
@@ -623,12 +681,13 @@ func (b *bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-// processCPU is the user and system time a process has used, from
-// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
-func processCPU(pid int) (time.Duration, error) {
+// processCPU is the user and system time a process has used, and the
+// system time alone, from /proc/PID/stat (fields 14 and 15, in clock ticks
+// of 1/100 s).
+func processCPU(pid int) (cpu, sys time.Duration, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// The command name (field 2) is in parentheses and may hold spaces.
 	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
@@ -636,10 +695,10 @@ func processCPU(pid int) (time.Duration, error) {
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
 	stime, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
-	return time.Duration(utime+stime) * tick, nil
+	return time.Duration(utime+stime) * tick, time.Duration(stime) * tick, nil
 }
 
 // selfCPU is the user and system time this process has used.
