@@ -25,9 +25,10 @@ import (
 
 // limitedEnv is a server with the given limits, logging into a buffer.
 type limitedEnv struct {
-	fake *clerkfake.Fake
-	url  string
-	logs *syncBuffer
+	fake   *clerkfake.Fake
+	url    string
+	logs   *syncBuffer
+	server *Server
 }
 
 type syncBuffer struct {
@@ -74,6 +75,7 @@ func newLimitedEnv(t *testing.T, limits Limits, client *http.Client) *limitedEnv
 	hs.Config.Handler = s
 	hs.Start()
 	t.Cleanup(func() { s.CloseStreams(); hs.CloseClientConnections(); hs.Close() })
+	e.server = s
 	return e
 }
 
@@ -378,6 +380,85 @@ func TestStreamsPerUserAreCapped(t *testing.T) {
 		}
 		cancel()
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The standalone GET streams of Streamable HTTP sessions count against the
+// same per-user bound as SSE streams, a closed one frees its place, and
+// CloseStreams (a shutdown) ends those still open.
+func TestMCPStreamsAreCappedAndEndOnShutdown(t *testing.T) {
+	e := newLimitedEnv(t, Limits{MaxStreamsPerUser: 2}, nil)
+	alice := e.fake.IssueOpaque(clerkfake.TokenOptions{})
+	e.fake.AddUser(clerkfake.User{ID: "user_bob"})
+	bob := e.fake.IssueOpaque(clerkfake.TokenOptions{UserID: "user_bob"})
+	session := func(token string) string {
+		resp := initialize(t, e.url, token)
+		id := resp.Header.Get("Mcp-Session-Id")
+		if resp.StatusCode != http.StatusOK || id == "" {
+			t.Fatalf("initialize: %d, session %q", resp.StatusCode, id)
+		}
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","method":"notifications/initialized"}`))
+		req.Header = mcpHeaders.Clone()
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Mcp-Session-Id", id)
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		if resp, body := send(t, req); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("notifications/initialized: %d %s", resp.StatusCode, body)
+		}
+		return id
+	}
+	type stream struct {
+		resp   *http.Response
+		cancel context.CancelFunc
+	}
+	open := func(token, path, id string) stream {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url+path, nil)
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+token)
+		if id != "" {
+			req.Header.Set("Mcp-Session-Id", id)
+			req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+		}
+		return stream{resp, cancel}
+	}
+	ids := []string{session(alice), session(alice), session(alice)}
+	first, second := open(alice, "/mcp", ids[0]), open(alice, "/mcp", ids[1])
+	if first.resp.StatusCode != http.StatusOK || second.resp.StatusCode != http.StatusOK {
+		t.Fatalf("two GET streams: %d and %d, want 200", first.resp.StatusCode, second.resp.StatusCode)
+	}
+	for _, s := range []stream{open(alice, "/mcp", ids[2]), open(alice, "/sse", "")} {
+		if s.resp.StatusCode != http.StatusTooManyRequests || s.resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s beyond the bound: status %d, Retry-After %q; want 429", s.resp.Request.URL.Path, s.resp.StatusCode, s.resp.Header.Get("Retry-After"))
+		}
+	}
+	if s := open(bob, "/mcp", session(bob)); s.resp.StatusCode != http.StatusOK {
+		t.Errorf("another user's GET stream: %d, want 200", s.resp.StatusCode)
+	}
+	first.cancel()
+	waitUntil(t, func() bool {
+		s := open(alice, "/mcp", ids[2])
+		return s.resp.StatusCode == http.StatusOK
+	})
+	// A shutdown ends the streams still open.
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, second.resp.Body)
+		ended <- err
+	}()
+	e.server.CloseStreams()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an open GET stream outlived CloseStreams")
 	}
 }
 

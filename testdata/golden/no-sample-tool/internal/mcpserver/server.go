@@ -178,7 +178,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	users := newUserLimits(limits, mcpServer)
 	bodies := &bodyReader{timeout: limits.BodyTimeout, max: MaxBodyBytes, total: maxBufferedBodyBytes}
 
-	addTransport := func(path string, transport, other http.Handler, sessions *userLimits) error {
+	addTransport := func(path string, transport http.Handler, sessions, streams *userLimits) error {
 		metaPath := prefixResourceMeta + path
 		meta, err := protectedResourceHandler(ProtectedResourceMetadata{
 			Resource:               env.PublicURL + path,
@@ -196,8 +196,8 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		}
 		s.mux.Handle(metaPath, builtin(meta))
 		s.mux.Handle(path, &transportRoute{
-			guard: guard, auth: middleware(metaPath), bodies: bodies, ops: ops, sessions: sessions,
-			post: transport, other: s.endOnShutdown(other),
+			guard: guard, auth: middleware(metaPath), bodies: bodies, ops: ops, sessions: sessions, streams: streams,
+			transport: transport,
 		})
 		return nil
 	}
@@ -211,20 +211,20 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			SessionTimeout:             limits.SessionIdleTimeout,
 			DisableLocalhostProtection: true, // transportGuard does it, allowing PUBLIC_URL's host
 		})
-		// Stateless requests hold nothing between them to bound.
-		other, sessions := h, (*userLimits)(nil)
-		if !settings.Stateless {
-			other, sessions = users.wrapStreamable(h), users
+		// Stateless requests hold nothing between them to bound (and a
+		// GET gets 405).
+		sessions := users
+		if settings.Stateless {
+			sessions = nil
 		}
-		if err := addTransport(PathStreamable, h, other, sessions); err != nil {
+		if err := addTransport(PathStreamable, h, sessions, sessions); err != nil {
 			return nil, err
 		}
 		fallback = middleware(PathResourceMetaMCP)
 	}
 	if settings.SSE {
 		h := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.SSEOptions{DisableLocalhostProtection: true})
-		sse := users.wrapSSE(newSSEBinder().wrap(h))
-		if err := addTransport(PathSSE, sse, sse, nil); err != nil {
+		if err := addTransport(PathSSE, newSSEBinder().wrap(h), nil, users); err != nil {
 			return nil, err
 		}
 		if fallback == nil {
@@ -304,12 +304,13 @@ func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Re
 	s.Handle(pattern, http.HandlerFunc(h))
 }
 
-// ServeHTTP serves a request. A POST to a transport is served from this
+// ServeHTTP serves a request. A request to a transport is served from this
 // frame: each check returns before the transport is called, so that the
-// go-sdk's deep handlers run with as few of this server's frames under them
-// as can be. Every frame there is walked again by each garbage collection
-// while a request is in flight, and under load the go-sdk's allocations
-// bring one every few requests.
+// go-sdk's deep handlers run with no other frame of this server's under
+// them. Every frame there is walked again by each garbage collection while
+// a request is in flight (a standalone GET stream is in flight for as long
+// as its session lives), and under load the go-sdk's allocations bring a
+// collection every few requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.requestLog != nil {
 		start := time.Now()
@@ -324,7 +325,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The transports' patterns have no wildcards: no path values
 		// to set, only the pattern, and the mux would find t again.
 		r.Pattern = pattern
-		t.ServeHTTP(w, r)
+		r, held, user, ok := t.admit(w, r)
+		if !ok {
+			return
+		}
+		defer t.done(w, held, user)
+		if r.Method == http.MethodGet {
+			var end func()
+			if r, end, ok = t.openStream(w, r, s.streams); !ok {
+				return
+			}
+			defer end()
+		}
+		t.transport.ServeHTTP(w, r)
 		return
 	}
 	s.serveOther(w, r, h, pattern)
@@ -372,29 +385,54 @@ func (s *Server) serveOther(w http.ResponseWriter, r *http.Request, h http.Handl
 
 // transportRoute is /mcp or /sse: the transport behind its checks (the
 // transport guard, the token, the body, the operation's scopes, the user's
-// session bound), run one after the other, each returning before the
-// transport is called rather than as nested handlers.
+// session and stream bounds), run one after the other by Server.ServeHTTP,
+// each returning before the transport is called rather than as nested
+// handlers.
 type transportRoute struct {
 	guard    *transportGuard
 	auth     *clerkauth.Middleware
 	bodies   *bodyReader
 	ops      *operationGuard
-	sessions *userLimits  // bounds the sessions POSTs open; nil where none are kept
-	post     http.Handler // the transport, for POSTs
-	other    http.Handler // the transport for the other methods (streams end on shutdown)
+	sessions *userLimits // bounds the sessions POSTs open; nil where none are kept
+	streams  *userLimits // bounds the GET streams a user holds open; nil where GET opens none
+
+	transport http.Handler
 }
 
+// ServeHTTP is never called: Server.ServeHTTP serves the transports itself,
+// and the one request it leaves to the mux that would match (OPTIONS *) the
+// mux answers without a handler. It is here to make a transportRoute a
+// handler the mux can hold.
 func (t *transportRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r, held, user, ok := t.admit(w, r)
-	if !ok {
-		return
+	clerkauth.EndUnreadBody(w, r)
+	clerkauth.WriteJSONError(w, http.StatusNotFound, "not_found", "nothing is served at this path")
+}
+
+// openStream readies a GET, which may hold its stream open for as long as
+// a session lives: within the user's stream bound, and ended when the
+// server shuts down (streams is cancelled then). It returns the request
+// to serve and what to call once it has been served, or false when it has
+// answered the request itself.
+func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, streams context.Context) (*http.Request, func(), bool) {
+	var user string
+	if t.streams != nil {
+		if caller, ok := clerkauth.CallerFrom(r.Context(), nil); ok {
+			if !t.streams.openStream(caller.UserID) {
+				tooMany(w, "streams", t.streams.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
+				return nil, nil, false
+			}
+			user = caller.UserID
+		}
 	}
-	defer t.done(w, held, user)
-	if r.Method == http.MethodPost {
-		t.post.ServeHTTP(w, r)
-		return
-	}
-	t.other.ServeHTTP(w, r)
+	ctx, cancel := context.WithCancel(r.Context())
+	stop := context.AfterFunc(streams, cancel)
+	return r.WithContext(ctx), func() {
+		stop()
+		cancel()
+		if user != "" {
+			t.streams.closeStream(user)
+		}
+	}, true
 }
 
 // admit runs the checks. It returns the request to serve (carrying its
@@ -439,18 +477,3 @@ func (s *Server) ShutdownTimeout() time.Duration { return s.grace }
 // CloseStreams ends the long-lived streams (SSE sessions, standalone GET
 // streams) so that a graceful shutdown does not wait for them.
 func (s *Server) CloseStreams() { s.closeStreams() }
-
-// endOnShutdown makes requests end when CloseStreams is called.
-func (s *Server) endOnShutdown(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		stop := context.AfterFunc(s.streams, cancel)
-		defer stop()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}

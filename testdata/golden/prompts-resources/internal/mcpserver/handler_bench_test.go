@@ -121,7 +121,7 @@ func BenchmarkWrapperOnly(b *testing.B) {
 			if !ok {
 				b.Fatalf("/mcp is served by %T", h)
 			}
-			t.post = stub
+			t.transport = stub
 			newRequest := func() *http.Request {
 				r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080/mcp", strings.NewReader(body))
 				r.RequestURI = "/mcp"

@@ -41,25 +41,6 @@ func tooMany(w http.ResponseWriter, what string, limit int, env string) {
 		"this user already has "+strconv.Itoa(limit)+" open "+what+"; close one or wait for an idle one to expire (the server's "+env+" sets the limit)")
 }
 
-// wrapStreamable bounds the standalone GET streams on /mcp. (The sessions
-// that POSTs open are bounded by admitPost, which transportRoute runs as a
-// check before the transport.)
-func (u *userLimits) wrapStreamable(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		caller, ok := clerkauth.CallerFrom(r.Context(), nil)
-		if !ok || r.Method != http.MethodGet {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if !u.openStream(caller.UserID) {
-			tooMany(w, "streams", u.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
-			return
-		}
-		defer u.closeStream(caller.UserID)
-		next.ServeHTTP(w, r)
-	})
-}
-
 // admitPost bounds the sessions a POST to /mcp may open: a POST without a
 // session id may open one, and holds a place among the user's sessions
 // until settleSession. It returns the user whose place it holds ("" for a
@@ -78,23 +59,6 @@ func (u *userLimits) admitPost(w http.ResponseWriter, r *http.Request) (string, 
 		return "", false
 	}
 	return caller.UserID, true
-}
-
-// wrapSSE bounds the SSE streams (each one an SSE session) of a user.
-func (u *userLimits) wrapSSE(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		caller, ok := clerkauth.CallerFrom(r.Context(), nil)
-		if !ok || r.Method != http.MethodGet {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if !u.openStream(caller.UserID) {
-			tooMany(w, "streams", u.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
-			return
-		}
-		defer u.closeStream(caller.UserID)
-		next.ServeHTTP(w, r)
-	})
 }
 
 func (u *userLimits) openStream(user string) bool {
