@@ -69,7 +69,7 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (int64, bool) 
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(b.timeout))
-	body, err := io.ReadAll(io.LimitReader(r.Body, b.max+1))
+	body, err := readBody(r.Body, r.ContentLength, b.max)
 	fail := func(status int, code, msg string) (int64, bool) {
 		b.held.Add(-reserve)
 		clerkauth.EndUnreadBody(w, r)
@@ -87,9 +87,37 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (int64, bool) 
 	// The body is in: the rest of the exchange (a long tool call's
 	// stream) is not bounded by the body's deadline.
 	_ = rc.SetReadDeadline(time.Time{})
-	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
+	bb := &bufferedBody{data: body}
+	bb.Reset(body)
+	r.Body = bb
 	r.ContentLength = int64(len(body))
 	return reserve, true
+}
+
+// readBody reads a body to its end: one buffer of the announced length
+// when there is one (at most max), else as io.ReadAll does; more than max
+// bytes are read only to say that there were more.
+func readBody(body io.Reader, length, max int64) ([]byte, error) {
+	if length < 0 || length > max {
+		return io.ReadAll(io.LimitReader(body, max+1))
+	}
+	buf := make([]byte, length, length+1)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	// net/http ends a body at its Content-Length; a reader that does not
+	// is read on, so that too long a body is refused, not cut.
+	switch _, err := io.ReadFull(body, buf[length:length+1]); {
+	case err == nil:
+		rest, err := io.ReadAll(io.LimitReader(body, max-length))
+		return append(buf[:length+1], rest...), err
+	case err != io.EOF:
+		return nil, err
+	}
+	return buf, nil
 }
 
 // release gives back what take held for a request.
@@ -102,7 +130,7 @@ func (b *bodyReader) release(reserved int64) {
 // bufferedBody is a request body read into memory by bodyReader, which
 // later layers can look at without reading it again.
 type bufferedBody struct {
-	*bytes.Reader
+	bytes.Reader
 	data []byte
 }
 

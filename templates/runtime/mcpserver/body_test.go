@@ -1,0 +1,42 @@
+package mcpserver
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// readBody returns what io.ReadAll would, within max+1 bytes, whether the
+// announced length is right, short, long or unknown.
+func TestReadBody(t *testing.T) {
+	const max = 10
+	for _, c := range []struct {
+		name   string
+		body   string
+		length int64
+		want   string
+		err    error
+	}{
+		{"as announced", "hello", 5, "hello", nil},
+		{"empty", "", 0, "", nil},
+		{"shorter than announced", "hel", 5, "", io.ErrUnexpectedEOF},
+		{"longer than announced", "hello world!", 5, "hello world", nil}, // max+1 bytes: the caller refuses it
+		{"longer, within max", "hello wor", 5, "hello wor", nil},
+		{"unknown length", "hello", -1, "hello", nil},
+		{"unknown, too long", "hello world!", -1, "hello world", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// One byte at a time, as a slow client's body arrives.
+			got, err := readBody(iotest.OneByteReader(strings.NewReader(c.body)), c.length, max)
+			if !errors.Is(err, c.err) || (c.err == nil && string(got) != c.want) {
+				t.Errorf("readBody(%q, %d) = %q, %v; want %q, %v", c.body, c.length, got, err, c.want, c.err)
+			}
+		})
+	}
+	failing := iotest.ErrReader(errors.New("connection reset"))
+	if _, err := readBody(failing, 5, max); err == nil || err.Error() != "connection reset" {
+		t.Errorf("a failing body: %v, want its error", err)
+	}
+}
