@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
 )
@@ -53,9 +54,20 @@ func TestAuthenticateHandsTheCallerToTheSDK(t *testing.T) {
 				t.Fatalf("TokenInfo = %+v", info)
 			}
 			caller, ok := CallerFrom(ctx, nil)
-			inInfo, _ := info.Extra[tokenInfoKey].(*Caller)
-			if !ok || caller.UserID != "user_handover" || inInfo == nil || inInfo.UserID != caller.UserID {
-				t.Fatalf("CallerFrom = %+v, %v; TokenInfo.Extra = %v", caller, ok, info.Extra)
+			if !ok || caller.UserID != "user_handover" {
+				t.Fatalf("CallerFrom = %+v, %v", caller, ok)
+			}
+			// A tool is given the TokenInfo (req.Extra): the caller it
+			// finds there is a copy too, and the server's own Caller
+			// cannot be taken out of it.
+			fromExtra, ok := CallerFrom(context.Background(), &mcp.RequestExtra{TokenInfo: info})
+			if !ok || fromExtra.UserID != "user_handover" || fromExtra == callerIn(ctx, nil) {
+				t.Fatalf("CallerFrom(req.Extra) = %+v, %v; want a copy of the caller", fromExtra, ok)
+			}
+			for k, v := range info.Extra {
+				if c, ok := v.(*Caller); ok {
+					t.Fatalf("TokenInfo.Extra[%q] holds the server's *Caller %p", k, c)
+				}
 			}
 			if ctx.Value(marker{}) != "kept" {
 				t.Error("the request's own context values were lost")
@@ -83,5 +95,37 @@ func TestAuthenticateHandsTheCallerToTheSDK(t *testing.T) {
 				t.Errorf("the server's own Caller for the token is %+v: a handler's changes reached it", c)
 			}
 		})
+	}
+}
+
+// sharingVerifier is a TokenVerifier of a user's that returns one Caller
+// for every request, as a verifier with a cache of its own would.
+type sharingVerifier struct{ c *Caller }
+
+func (s sharingVerifier) Verify(context.Context, string) (*Caller, error) { return s.c, nil }
+
+// With a TokenVerifier that shares its Callers, what one request's handler
+// changes in its TokenInfo still reaches neither the verifier's Caller nor
+// another request.
+func TestAuthenticateCopiesCallersOfOtherVerifiers(t *testing.T) {
+	shared := &Caller{UserID: "user_shared", Scopes: []string{"email"}, Format: FormatOpaque}
+	m := &Middleware{Verifier: sharingVerifier{shared}, ResourceMetadataURL: "http://127.0.0.1/.well-known/oauth-protected-resource/mcp"}
+	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader("{}"))
+	r.Header.Set("Authorization", "Bearer oat_anything")
+	served, ok := m.Authenticate(httptest.NewRecorder(), r)
+	if !ok {
+		t.Fatal("refused")
+	}
+	info := auth.TokenInfoFromContext(served.Context())
+	if info == nil || info.UserID != "user_shared" {
+		t.Fatalf("TokenInfo = %+v", info)
+	}
+	info.Scopes[0] = "changed"
+	if shared.Scopes[0] != "email" {
+		t.Error("a request's TokenInfo shares its scopes with the verifier's Caller")
+	}
+	again, _ := m.Authenticate(httptest.NewRecorder(), r)
+	if c := callerIn(again.Context(), nil); c == nil || c.Scopes[0] != "email" {
+		t.Errorf("the next request's caller is %+v", c)
 	}
 }

@@ -112,9 +112,14 @@ func (m *Middleware) Authenticate(w http.ResponseWriter, r *http.Request) (*http
 // it: in one context layer (callerContext) where the go-sdk's key for the
 // TokenInfo is known, else through auth.RequireBearerToken.
 func withCaller(r *http.Request, caller *Caller) (*http.Request, bool) {
+	if caller.info == nil {
+		// From a Verifier of the user's, which may share its Callers:
+		// this request gets a copy of its own, and a TokenInfo for it.
+		caller = caller.clone()
+	}
 	if sdkTokenInfoKey != nil {
 		info := caller.info
-		if info == nil { // from a Verifier of the user's, not sealed
+		if info == nil {
 			info = caller.tokenInfo()
 		}
 		return r.WithContext(&callerContext{Context: r.Context(), caller: caller, info: info}), true

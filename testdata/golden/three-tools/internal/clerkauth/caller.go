@@ -72,8 +72,15 @@ func (c *Caller) seal() *Caller {
 	return c
 }
 
-// tokenInfoKey is the key under which a Caller is kept in auth.TokenInfo.Extra.
+// tokenInfoKey is the key under which a Caller is kept in auth.TokenInfo.Extra,
+// as a heldCaller.
 const tokenInfoKey = "clerk_caller"
+
+// heldCaller is how TokenInfo.Extra holds a Caller: a type no other
+// package can assert to, so that the go-sdk's TokenInfo, which handlers
+// are given, does not give them the server's own (perhaps shared) Caller;
+// CallerFrom gives them a copy.
+type heldCaller struct{ c *Caller }
 
 // TokenInfo converts the caller into the go-sdk's auth.TokenInfo, which the
 // Streamable HTTP transport hands to tool handlers and uses to bind a
@@ -90,7 +97,7 @@ func (c *Caller) tokenInfo() *auth.TokenInfo {
 		Scopes:     c.Scopes,
 		Expiration: c.ExpiresAt,
 		UserID:     c.UserID,
-		Extra:      map[string]any{tokenInfoKey: c, "userId": c.UserID, "clientId": c.ClientID},
+		Extra:      map[string]any{tokenInfoKey: heldCaller{c}, "userId": c.UserID, "clientId": c.ClientID},
 	}
 }
 
@@ -122,16 +129,16 @@ func CallerFrom(ctx context.Context, extra *mcp.RequestExtra) (*Caller, bool) {
 
 func callerIn(ctx context.Context, extra *mcp.RequestExtra) *Caller {
 	if extra != nil && extra.TokenInfo != nil {
-		if c, ok := extra.TokenInfo.Extra[tokenInfoKey].(*Caller); ok && c != nil {
-			return c
+		if h, ok := extra.TokenInfo.Extra[tokenInfoKey].(heldCaller); ok && h.c != nil {
+			return h.c
 		}
 	}
 	if c, ok := ctx.Value(callerKey{}).(*Caller); ok && c != nil {
 		return c
 	}
 	if ti := auth.TokenInfoFromContext(ctx); ti != nil {
-		if c, ok := ti.Extra[tokenInfoKey].(*Caller); ok && c != nil {
-			return c
+		if h, ok := ti.Extra[tokenInfoKey].(heldCaller); ok && h.c != nil {
+			return h.c
 		}
 	}
 	return nil
