@@ -460,6 +460,32 @@ func TestMCPStreamsAreCappedAndEndOnShutdown(t *testing.T) {
 	}
 }
 
+// A GET stream opened with a body does not keep the body's place in the
+// server's budget of bodies held in memory for the stream's life.
+func TestGETStreamHoldsNoBodyBudget(t *testing.T) {
+	e := newLimitedEnv(t, Limits{}, nil)
+	alice := e.fake.IssueOpaque(clerkfake.TokenOptions{})
+	resp := initialize(t, e.url, alice)
+	id := resp.Header.Get("Mcp-Session-Id")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url+"/mcp", strings.NewReader(strings.Repeat("x", 4096)))
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+alice)
+	req.Header.Set("Mcp-Session-Id", id)
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil || stream.StatusCode != http.StatusOK {
+		t.Fatalf("GET stream with a body: %v %v", stream, err)
+	}
+	defer stream.Body.Close()
+	probe, _ := http.NewRequest(http.MethodPost, e.url+"/mcp", nil)
+	h, _ := e.server.mux.Handler(probe)
+	if held := h.(*transportRoute).bodies.held.Load(); held != 0 {
+		t.Errorf("an open GET stream holds %d bytes of the body budget, want 0", held)
+	}
+}
+
 // While Clerk's metadata cannot be fetched, the proxy does not ask again on
 // every request; concurrent first callers share one fetch.
 func TestAuthServerMetadataFetches(t *testing.T) {

@@ -449,6 +449,13 @@ func (t *transportRoute) admit(w http.ResponseWriter, r *http.Request) (_ *http.
 	if held, ok = t.bodies.take(w, r); !ok {
 		return nil, 0, "", false
 	}
+	if r.Method == http.MethodGet && held != 0 {
+		// A GET's body means nothing to the transport, and its stream
+		// may stay open for as long as a session lives: it keeps no
+		// place among the bodies held in memory.
+		t.bodies.release(held)
+		held, r.Body = 0, http.NoBody
+	}
 	if !t.ops.check(w, r) {
 		t.bodies.release(held)
 		return nil, 0, "", false

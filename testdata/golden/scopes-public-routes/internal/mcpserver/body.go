@@ -94,11 +94,16 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (int64, bool) 
 	return reserve, true
 }
 
+// exactBodyBytes is the largest announced length readBody takes a buffer of
+// at once: past it, memory is taken as the bytes arrive, so that a client
+// that announces 8 MiB and sends nothing holds no 8 MiB.
+const exactBodyBytes = 64 << 10
+
 // readBody reads a body to its end: one buffer of the announced length
-// when there is one (at most max), else as io.ReadAll does; more than max
-// bytes are read only to say that there were more.
+// when there is one of at most exactBodyBytes, else as io.ReadAll does;
+// more than max bytes are read only to say that there were more.
 func readBody(body io.Reader, length, max int64) ([]byte, error) {
-	if length < 0 || length > max {
+	if length < 0 || length > exactBodyBytes || length > max {
 		return io.ReadAll(io.LimitReader(body, max+1))
 	}
 	buf := make([]byte, length, length+1)

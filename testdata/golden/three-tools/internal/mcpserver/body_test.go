@@ -5,6 +5,7 @@ package mcpserver
 import (
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -36,6 +37,16 @@ func TestReadBody(t *testing.T) {
 				t.Errorf("readBody(%q, %d) = %q, %v; want %q, %v", c.body, c.length, got, err, c.want, c.err)
 			}
 		})
+	}
+	// A large announced body is not taken in memory before it arrives.
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := readBody(iotest.ErrReader(io.ErrUnexpectedEOF), 8<<20, 8<<20); err == nil {
+		t.Error("a body that ends early: no error")
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("an 8 MiB body that sent nothing took %d bytes", grew)
 	}
 	failing := iotest.ErrReader(errors.New("connection reset"))
 	if _, err := readBody(failing, 5, max); err == nil || err.Error() != "connection reset" {
