@@ -629,3 +629,89 @@ func TestStatelessRequestsAreNotLoggedAtInfo(t *testing.T) {
 		})
 	}
 }
+
+// A subscriptions/listen stream (MCP 2026-07-28, which a go-sdk client
+// opens when it handles list changes) holds a connection for as long as
+// its client lives, in stateless mode too: it counts against the user's
+// stream bound, and a shutdown ends it.
+func TestListenStreamsAreCappedAndEndOnShutdown(t *testing.T) {
+	fake := clerkfake.New(t)
+	hs := httptest.NewUnstartedServer(nil)
+	url := "http://" + hs.Listener.Addr().String()
+	s, err := New(Settings{Name: "t", Version: "0", Streamable: true, Stateless: true},
+		Env{SecretKey: fake.SecretKey, Issuer: fake.URL, APIURL: fake.URL, PublicURL: url, Limits: Limits{MaxStreamsPerUser: 1}},
+		Options{RegisterTools: registerEcho})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = s
+	hs.Start()
+	t.Cleanup(func() { s.CloseStreams(); hs.CloseClientConnections(); hs.Close() })
+	probe, _ := http.NewRequest(http.MethodPost, url+"/mcp", nil)
+	h, _ := s.mux.Handler(probe)
+	limits := h.(*transportRoute).listens
+	open := func() int {
+		limits.mu.Lock()
+		defer limits.mu.Unlock()
+		return limits.streams[clerkfake.DefaultUserID]
+	}
+	token := fake.IssueOpaque(clerkfake.TokenOptions{})
+	refused := &statusLog{next: bearer{token}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	listening := func() *mcp.ClientSession {
+		client := mcp.NewClient(&mcp.Implementation{Name: "listener", Version: "0"}, &mcp.ClientOptions{
+			ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {},
+		})
+		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url + "/mcp", HTTPClient: &http.Client{Transport: refused}}, nil)
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		return cs
+	}
+	first := listening()
+	defer first.Close()
+	if v := first.InitializeResult().ProtocolVersion; v != "2026-07-28" {
+		t.Fatalf("negotiated %q, want 2026-07-28 (which has subscriptions/listen)", v)
+	}
+	waitUntil(t, func() bool { return open() == 1 })
+	second := listening()
+	defer second.Close()
+	waitUntil(t, func() bool { return refused.count(http.StatusTooManyRequests) == 1 })
+	if n := open(); n != 1 {
+		t.Errorf("%d listen streams open at a bound of 1", n)
+	}
+	// Calls that hold no stream go on.
+	if _, err := first.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hi"}}); err != nil {
+		t.Errorf("a call beside the listen stream: %v", err)
+	}
+	// A shutdown ends the open listen stream, which gives its place back.
+	s.CloseStreams()
+	waitUntil(t, func() bool { return open() == 0 })
+}
+
+// statusLog is a RoundTripper that counts the statuses of the answers.
+type statusLog struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	seen map[int]int
+}
+
+func (s *statusLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.next.RoundTrip(r)
+	if err == nil {
+		s.mu.Lock()
+		if s.seen == nil {
+			s.seen = make(map[int]int)
+		}
+		s.seen[resp.StatusCode]++
+		s.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (s *statusLog) count(status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen[status]
+}

@@ -3,6 +3,7 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -178,7 +179,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	users := newUserLimits(limits, mcpServer)
 	bodies := &bodyReader{timeout: limits.BodyTimeout, max: MaxBodyBytes, total: maxBufferedBodyBytes}
 
-	addTransport := func(path string, transport http.Handler, sessions, streams *userLimits) error {
+	addTransport := func(path string, transport http.Handler, sessions, streams, listens *userLimits) error {
 		metaPath := prefixResourceMeta + path
 		meta, err := protectedResourceHandler(ProtectedResourceMetadata{
 			Resource:               env.PublicURL + path,
@@ -196,7 +197,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		}
 		s.mux.Handle(metaPath, builtin(meta))
 		s.mux.Handle(path, &transportRoute{
-			guard: guard, auth: middleware(metaPath), bodies: bodies, ops: ops, sessions: sessions, streams: streams,
+			guard: guard, auth: middleware(metaPath), bodies: bodies, ops: ops, sessions: sessions, streams: streams, listens: listens,
 			transport: transport,
 		})
 		return nil
@@ -217,14 +218,14 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 		if settings.Stateless {
 			sessions = nil
 		}
-		if err := addTransport(PathStreamable, h, sessions, sessions); err != nil {
+		if err := addTransport(PathStreamable, h, sessions, sessions, users); err != nil {
 			return nil, err
 		}
 		fallback = middleware(PathResourceMetaMCP)
 	}
 	if settings.SSE {
 		h := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return mcpServer }, &mcp.SSEOptions{DisableLocalhostProtection: true})
-		if err := addTransport(PathSSE, newSSEBinder().wrap(h), nil, users); err != nil {
+		if err := addTransport(PathSSE, newSSEBinder().wrap(h), nil, users, nil); err != nil {
 			return nil, err
 		}
 		if fallback == nil {
@@ -330,9 +331,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer t.done(w, held, user)
-		if r.Method == http.MethodGet {
+		if bound, stream := t.opensStream(r); stream {
 			var end func()
-			if r, end, ok = t.openStream(w, r, s.streams); !ok {
+			if r, end, ok = t.openStream(w, r, s.streams, bound); !ok {
 				return
 			}
 			defer end()
@@ -395,6 +396,7 @@ type transportRoute struct {
 	ops      *operationGuard
 	sessions *userLimits // bounds the sessions POSTs open; nil where none are kept
 	streams  *userLimits // bounds the GET streams a user holds open; nil where GET opens none
+	listens  *userLimits // bounds the subscriptions/listen streams; nil on SSE
 
 	transport http.Handler
 }
@@ -408,17 +410,43 @@ func (t *transportRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	clerkauth.WriteJSONError(w, http.StatusNotFound, "not_found", "nothing is served at this path")
 }
 
-// openStream readies a GET, which may hold its stream open for as long as
-// a session lives: within the user's stream bound, and ended when the
-// server shuts down (streams is cancelled then). It returns the request
-// to serve and what to call once it has been served, or false when it has
-// answered the request itself.
-func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, streams context.Context) (*http.Request, func(), bool) {
+// opensStream reports whether r may hold its response open for long: a
+// GET (a session's standalone stream, or an SSE session), or a POST of
+// subscriptions/listen (MCP 2026-07-28: the stream of notifications, in
+// either session mode). It returns the bound that applies (nil: none).
+func (t *transportRoute) opensStream(r *http.Request) (*userLimits, bool) {
+	switch {
+	case r.Method == http.MethodGet:
+		return t.streams, true
+	case r.Method == http.MethodPost && t.listens != nil:
+		body, ok := bufferedBodyOf(r)
+		if !ok || !bytes.Contains(body, []byte(methodListen)) {
+			return nil, false
+		}
+		reqs, _ := parseRPC(body)
+		for i := range reqs {
+			if reqs[i].Method == methodListen {
+				return t.listens, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// methodListen opens the stream of notifications of MCP 2026-07-28.
+const methodListen = "subscriptions/listen"
+
+// openStream readies a request that may hold its stream open for as long
+// as a session or a client lives: within the user's stream bound (bound,
+// if not nil), and ended when the server shuts down (streams is cancelled
+// then). It returns the request to serve and what to call once it has
+// been served, or false when it has answered the request itself.
+func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, streams context.Context, bound *userLimits) (*http.Request, func(), bool) {
 	var user string
-	if t.streams != nil {
+	if bound != nil {
 		if caller, ok := clerkauth.CallerFrom(r.Context(), nil); ok {
-			if !t.streams.openStream(caller.UserID) {
-				tooMany(w, "streams", t.streams.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
+			if !bound.openStream(caller.UserID) {
+				tooMany(w, "streams", bound.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
 				return nil, nil, false
 			}
 			user = caller.UserID
@@ -430,7 +458,7 @@ func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, stre
 		stop()
 		cancel()
 		if user != "" {
-			t.streams.closeStream(user)
+			bound.closeStream(user)
 		}
 	}, true
 }

@@ -62,8 +62,9 @@ type Limits struct {
 	// MaxSessionsPerUser caps the Streamable HTTP sessions one user may
 	// have open; past it, initialize gets 429. Default 100.
 	MaxSessionsPerUser int
-	// MaxStreamsPerUser caps the long-lived streams (SSE sessions and
-	// standalone GET streams) one user may have open at once. Default 20.
+	// MaxStreamsPerUser caps the long-lived streams (SSE sessions,
+	// standalone GET streams, subscriptions/listen streams) one user may
+	// have open at once. Default 20.
 	MaxStreamsPerUser int
 	// SessionIdleTimeout closes a Streamable HTTP session after this long
 	// without a request. Default 10 minutes.
