@@ -330,8 +330,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
+		bound, stream := t.opensStream(r)
+		if stream && held <= exactBodyBytes {
+			// A stream may stay open for as long as its client lives:
+			// a small body (a listen request's is) keeps no place in
+			// the budget of bodies held in memory meanwhile; a large
+			// one stays counted.
+			t.bodies.release(held)
+			held = 0
+		}
 		defer t.done(w, held, user)
-		if bound, stream := t.opensStream(r); stream {
+		if stream {
 			var end func()
 			if r, end, ok = t.openStream(w, r, s.streams, bound); !ok {
 				return
@@ -479,8 +488,8 @@ func (t *transportRoute) admit(w http.ResponseWriter, r *http.Request) (_ *http.
 	}
 	if r.Method == http.MethodGet && held != 0 {
 		// A GET's body means nothing to the transport, and its stream
-		// may stay open for as long as a session lives: it keeps no
-		// place among the bodies held in memory.
+		// may stay open for as long as a session lives: the body is
+		// dropped and keeps no place among the bodies held in memory.
 		t.bodies.release(held)
 		held, r.Body = 0, http.NoBody
 	}
@@ -510,5 +519,6 @@ func (t *transportRoute) done(w http.ResponseWriter, held int64, user string) {
 func (s *Server) ShutdownTimeout() time.Duration { return s.grace }
 
 // CloseStreams ends the long-lived streams (SSE sessions, standalone GET
-// streams) so that a graceful shutdown does not wait for them.
+// streams, subscriptions/listen streams) so that a graceful shutdown does
+// not wait for them.
 func (s *Server) CloseStreams() { s.closeStreams() }

@@ -677,6 +677,9 @@ func TestListenStreamsAreCappedAndEndOnShutdown(t *testing.T) {
 		t.Fatalf("negotiated %q, want 2026-07-28 (which has subscriptions/listen)", v)
 	}
 	waitUntil(t, func() bool { return open() == 1 })
+	if held := h.(*transportRoute).bodies.held.Load(); held != 0 {
+		t.Errorf("an open listen stream holds %d bytes of the body budget, want 0", held)
+	}
 	second := listening()
 	defer second.Close()
 	waitUntil(t, func() bool { return refused.count(http.StatusTooManyRequests) == 1 })
