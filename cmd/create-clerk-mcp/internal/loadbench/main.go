@@ -391,12 +391,12 @@ func drive(args []string) error {
 		for _, kind := range kinds {
 			if kind != "bare" {
 				vsBare = append(vsBare, kind)
-				fmt.Printf(" %s/bare calls/s |", kind)
+				fmt.Printf(" %s/bare calls/s | %s/bare per run: median (middle half) |", kind, kind)
 			}
 		}
 	}
 	fmt.Println()
-	fmt.Println("|---|---|" + strings.Repeat("---|---|", len(kinds)) + strings.Repeat("---|", len(vsBare)))
+	fmt.Println("|---|---|" + strings.Repeat("---|---|", len(kinds)) + strings.Repeat("---|---|", len(vsBare)))
 	for _, k := range order {
 		fmt.Printf("| %s | %d |", k.mode, k.clients)
 		rates := map[string]float64{}
@@ -408,7 +408,8 @@ func drive(args []string) error {
 			fmt.Printf(" %.0f | %.0f µs |", rate, cpu)
 		}
 		for _, kind := range vsBare {
-			fmt.Printf(" %.2fx |", rates[kind]/rates["bare"])
+			mid, lo, hi := pairedRatios(all[k][kind], all[k]["bare"])
+			fmt.Printf(" %.2fx | %.3fx (%.3f-%.3f) |", rates[kind]/rates["bare"], mid, lo, hi)
 		}
 		fmt.Println()
 	}
@@ -416,6 +417,35 @@ func drive(args []string) error {
 }
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// pairedRatios compares the servers run by run: the runs of one number are
+// made one after the other (and alternate which goes first), so they share
+// what the machine was doing then, which drifts over a session by more
+// than the difference measured. It returns the median of the runs' calls/s
+// ratios and the lower and upper quartiles (the middle half of them).
+func pairedRatios(rs, base []result) (mid, lo, hi float64) {
+	var v []float64
+	for i := range min(len(rs), len(base)) {
+		if base[i].perSecond > 0 {
+			v = append(v, rs[i].perSecond/base[i].perSecond)
+		}
+	}
+	if len(v) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(v)
+	return quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75)
+}
+
+// quantile interpolates the q-quantile of sorted v.
+func quantile(v []float64, q float64) float64 {
+	pos := q * float64(len(v)-1)
+	i := int(pos)
+	if i+1 >= len(v) {
+		return v[len(v)-1]
+	}
+	return v[i] + (pos-float64(i))*(v[i+1]-v[i])
+}
 
 func median(rs []result, f func(result) float64) float64 {
 	var v []float64
