@@ -18,6 +18,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkauth"
 	"github.com/create-clerk-mcp/create-clerk-mcp/templates/runtime/clerkfake"
 )
 
@@ -222,6 +223,120 @@ func TestBufferedBodiesAreBounded(t *testing.T) {
 		t.Errorf("the first request: %d", code)
 	}
 	waitUntil(t, func() bool { return b.held.Load() == 0 })
+}
+
+// One user's bodies in memory are bounded too, below the bound for all:
+// past it that user gets 429, others go on, and the place is given back.
+func TestBufferedBodiesAreBoundedPerUser(t *testing.T) {
+	b := &bodyReader{timeout: time.Second, max: 100, total: 1000, perUser: 150}
+	release := make(chan struct{})
+	h := b.read(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { <-release }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller := &clerkauth.Caller{UserID: r.Header.Get("X-User")}
+		h.ServeHTTP(w, r.WithContext(clerkauth.WithCaller(r.Context(), caller)))
+	}))
+	defer srv.Close()
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	defer unblock() // before srv.Close, which waits for the handlers
+	// A request let through waits for release: the client gives up
+	// rather than the test hanging.
+	client := &http.Client{Timeout: 10 * time.Second}
+	post := func(user string, n int) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(strings.Repeat("x", n)))
+		req.Header.Set("X-User", user)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	done := make(chan int, 1)
+	go func() { code, _ := post("alice", 100); done <- code }()
+	waitUntil(t, func() bool { return b.heldBy("alice") == 100 })
+	if code, retry := post("alice", 80); code != http.StatusTooManyRequests || retry == "" {
+		t.Errorf("a body past alice's share: %d %q, want 429 with Retry-After", code, retry)
+	}
+	if n := b.held.Load(); n != 100 {
+		t.Errorf("after the refused body %d bytes are held, want 100", n)
+	}
+	bob := make(chan int, 1)
+	go func() { code, _ := post("bob", 80); bob <- code }()
+	waitUntil(t, func() bool { return b.heldBy("bob") == 80 })
+	unblock()
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("alice's first request: %d", code)
+	}
+	if code := <-bob; code != http.StatusOK {
+		t.Errorf("bob's request beside alice's: %d", code)
+	}
+	waitUntil(t, func() bool { return b.held.Load() == 0 })
+	b.mu.Lock()
+	left := len(b.users)
+	b.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d users still counted once every body is given back", left)
+	}
+}
+
+// A stranger with a valid token trickles chunked bodies (each holds a place
+// of the largest body until it is in): its own share runs out, while
+// another user's calls go on.
+func TestTricklingBodiesTakeOnlyTheirUsersShare(t *testing.T) {
+	e := newLimitedEnv(t, Limits{BodyTimeout: time.Minute}, nil)
+	alice := e.fake.IssueOpaque(clerkfake.TokenOptions{})
+	bob := e.fake.IssueOpaque(clerkfake.TokenOptions{UserID: "user_bob"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	trickle := func() (*io.PipeWriter, chan *http.Response) {
+		pr, pw := io.Pipe()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.url+"/mcp", pr)
+		req.Header = mcpHeaders.Clone()
+		req.Header.Set("Authorization", "Bearer "+alice)
+		req.ContentLength = -1 // chunked
+		answered := make(chan *http.Response, 1)
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				answered <- resp
+			}
+			close(answered)
+		}()
+		_, _ = pw.Write([]byte(`{"jsonrpc":"2.0",`))
+		return pw, answered
+	}
+	probe, _ := http.NewRequest(http.MethodPost, e.url+"/mcp", nil)
+	h, _ := e.server.mux.Handler(probe)
+	bodies := h.(*transportRoute).bodies
+	var open []*io.PipeWriter
+	defer func() {
+		for _, pw := range open {
+			pw.CloseWithError(errors.New("test over"))
+		}
+	}()
+	for i := range maxUserBodyBytes / MaxBodyBytes {
+		pw, _ := trickle()
+		open = append(open, pw)
+		waitUntil(t, func() bool { return bodies.heldBy(clerkfake.DefaultUserID) == int64(i+1)*MaxBodyBytes })
+	}
+	pw, answered := trickle()
+	open = append(open, pw)
+	select {
+	case resp := <-answered:
+		if resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("a trickling body past the user's share: %v, want 429 with Retry-After", resp)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a trickling body past the user's share was not refused")
+	}
+	if resp := initialize(t, e.url, bob); resp.StatusCode != http.StatusOK {
+		t.Errorf("another user's initialize beside the trickling bodies: %d", resp.StatusCode)
+	}
+	if n := bodies.held.Load(); n != maxUserBodyBytes {
+		t.Errorf("%d bytes of bodies held, want alice's share (%d) and nothing of bob's finished request", n, int64(maxUserBodyBytes))
+	}
 }
 
 func waitUntil(t *testing.T, cond func() bool) {

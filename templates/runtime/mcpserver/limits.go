@@ -48,15 +48,15 @@ func (u *userLimits) admitPost(w http.ResponseWriter, r *http.Request) (string, 
 	if r.Header.Get("Mcp-Session-Id") != "" {
 		return "", true
 	}
-	caller, ok := clerkauth.CallerFrom(r.Context(), nil)
+	user, ok := clerkauth.UserIDFrom(r.Context())
 	if !ok {
 		return "", true
 	}
-	if !u.reserveSession(caller.UserID) {
+	if !u.reserveSession(user) {
 		tooMany(w, "sessions", u.limits.MaxSessionsPerUser, "MAX_SESSIONS_PER_USER")
 		return "", false
 	}
-	return caller.UserID, true
+	return user, true
 }
 
 func (u *userLimits) openStream(user string) bool {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,22 +23,46 @@ const MaxBodyBytes = 8 << 20
 // all users together: past it, new requests get 503 until some finish.
 const maxBufferedBodyBytes = 256 << 20
 
+// maxUserBodyBytes bounds the bodies one user's requests hold in memory at
+// once (four of the largest), so that one user with a valid token cannot
+// take the whole of maxBufferedBodyBytes from the others, say by trickling
+// chunked bodies (each holds a place of MaxBodyBytes until it is in):
+// past it, that user's new requests get 429 until some finish. Callers
+// without a user id (from a TokenVerifier of the application's) share one
+// such place.
+const maxUserBodyBytes = 4 * MaxBodyBytes
+
 // bodyReader reads the bodies of authenticated requests to a transport.
 type bodyReader struct {
 	timeout time.Duration
 	max     int64
 	total   int64        // bound on buffered bytes, all requests together
+	perUser int64        // bound on one user's buffered bytes; 0: none
 	held    atomic.Int64 // bytes held by requests in flight
+
+	mu    sync.Mutex
+	users map[string]int64 // bytes held by each user holding any
+}
+
+func newBodyReader(timeout time.Duration) *bodyReader {
+	return &bodyReader{timeout: timeout, max: MaxBodyBytes, total: maxBufferedBodyBytes, perUser: maxUserBodyBytes}
+}
+
+// bodyHold is the place a request's body holds in the bounds, to give back
+// with release.
+type bodyHold struct {
+	user  string
+	bytes int64
 }
 
 // read is take and release around next, as a handler.
 func (b *bodyReader) read(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reserved, ok := b.take(w, r)
+		hold, ok := b.take(w, r)
 		if !ok {
 			return
 		}
-		defer b.release(reserved)
+		defer b.release(hold)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -46,35 +72,47 @@ func (b *bodyReader) read(next http.Handler) http.Handler {
 // a valid token still cannot hold a connection and a goroutine by trickling
 // its body, nor make the server buffer without end. It reports whether the
 // request goes on, its body in memory (if not, it has been answered), and
-// the bytes it holds, to give back with release when the request is done.
-func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (int64, bool) {
+// the place it holds, to give back with release when the request is done.
+// The request's caller (set by the token check before) is the user whose
+// share it counts against.
+func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, bool) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return 0, true
+		return bodyHold{}, true
 	}
 	if r.ContentLength > b.max {
 		clerkauth.EndUnreadBody(w, r)
 		clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
-		return 0, false
+		return bodyHold{}, false
 	}
 	reserve := r.ContentLength
 	if reserve < 0 { // chunked: as much as it may be
 		reserve = b.max
 	}
+	user, _ := clerkauth.UserIDFrom(r.Context())
+	hold := bodyHold{user: user, bytes: reserve}
 	if b.held.Add(reserve) > b.total {
 		b.held.Add(-reserve)
 		clerkauth.EndUnreadBody(w, r)
 		w.Header().Set("Retry-After", "5")
 		clerkauth.WriteJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server is busy reading other requests; try again shortly")
-		return 0, false
+		return bodyHold{}, false
+	}
+	if !b.takeUser(hold) {
+		b.held.Add(-reserve)
+		clerkauth.EndUnreadBody(w, r)
+		w.Header().Set("Retry-After", "5")
+		clerkauth.WriteJSONError(w, http.StatusTooManyRequests, "too_many_requests",
+			"this user's requests in flight already hold "+strconv.FormatInt(b.perUser>>20, 10)+" MiB of request bodies; send more once some have been answered")
+		return bodyHold{}, false
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(b.timeout))
 	body, err := readBody(r.Body, r.ContentLength, b.max)
-	fail := func(status int, code, msg string) (int64, bool) {
-		b.held.Add(-reserve)
+	fail := func(status int, code, msg string) (bodyHold, bool) {
+		b.release(hold)
 		clerkauth.EndUnreadBody(w, r)
 		clerkauth.WriteJSONError(w, status, code, msg)
-		return 0, false
+		return bodyHold{}, false
 	}
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -91,7 +129,25 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (int64, bool) 
 	bb.Reset(body)
 	r.Body = bb
 	r.ContentLength = int64(len(body))
-	return reserve, true
+	return hold, true
+}
+
+// takeUser counts h against its user's share, if the share has room.
+func (b *bodyReader) takeUser(h bodyHold) bool {
+	if b.perUser <= 0 {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	held := b.users[h.user]
+	if held+h.bytes > b.perUser {
+		return false
+	}
+	if b.users == nil {
+		b.users = make(map[string]int64)
+	}
+	b.users[h.user] = held + h.bytes
+	return true
 }
 
 // exactBodyBytes is the largest announced length readBody takes a buffer of
@@ -126,10 +182,28 @@ func readBody(body io.Reader, length, max int64) ([]byte, error) {
 }
 
 // release gives back what take held for a request.
-func (b *bodyReader) release(reserved int64) {
-	if reserved != 0 {
-		b.held.Add(-reserved)
+func (b *bodyReader) release(h bodyHold) {
+	if h.bytes == 0 {
+		return
 	}
+	b.held.Add(-h.bytes)
+	if b.perUser <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if left := b.users[h.user] - h.bytes; left > 0 {
+		b.users[h.user] = left
+	} else {
+		delete(b.users, h.user)
+	}
+}
+
+// heldBy returns the bytes user's requests hold.
+func (b *bodyReader) heldBy(user string) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.users[user]
 }
 
 // bufferedBody is a request body read into memory by bodyReader, which

@@ -142,12 +142,18 @@ func (g *operationGuard) check(w http.ResponseWriter, r *http.Request) bool {
 		writeRPCError(w, http.StatusBadRequest, reqs[0].ID, -32600, "the Mcp-Method or Mcp-Name header does not match the request body")
 		return false
 	}
-	caller, _ := clerkauth.CallerFrom(r.Context(), nil)
+	var caller *clerkauth.Caller // looked up once an operation needs scopes
 	var refused []rpcRequest
 	var need []string
 	for i := range reqs {
 		scopes := g.scopesFor(&reqs[i])
-		if len(scopes) == 0 || hasAll(caller, scopes) {
+		if len(scopes) == 0 {
+			continue
+		}
+		if caller == nil {
+			caller, _ = clerkauth.CallerFrom(r.Context(), nil)
+		}
+		if hasAll(caller, scopes) {
 			continue
 		}
 		refused = append(refused, reqs[i])

@@ -177,7 +177,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	s.streams, s.closeStreams = context.WithCancel(context.Background())
 	guard := newTransportGuard(env.PublicURL, settings.AllowedOrigins)
 	users := newUserLimits(limits, mcpServer)
-	bodies := &bodyReader{timeout: limits.BodyTimeout, max: MaxBodyBytes, total: maxBufferedBodyBytes}
+	bodies := newBodyReader(limits.BodyTimeout)
 
 	addTransport := func(path string, transport http.Handler, sessions, streams, listens *userLimits) error {
 		metaPath := prefixResourceMeta + path
@@ -331,13 +331,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		bound, stream := t.opensStream(r)
-		if stream && held <= exactBodyBytes {
+		if stream && held.bytes <= exactBodyBytes {
 			// A stream may stay open for as long as its client lives:
 			// a small body (a listen request's is) keeps no place in
 			// the budget of bodies held in memory meanwhile; a large
 			// one stays counted.
 			t.bodies.release(held)
-			held = 0
+			held = bodyHold{}
 		}
 		defer t.done(w, held, user)
 		if stream {
@@ -453,12 +453,12 @@ const methodListen = "subscriptions/listen"
 func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, streams context.Context, bound *userLimits) (*http.Request, func(), bool) {
 	var user string
 	if bound != nil {
-		if caller, ok := clerkauth.CallerFrom(r.Context(), nil); ok {
-			if !bound.openStream(caller.UserID) {
+		if id, ok := clerkauth.UserIDFrom(r.Context()); ok {
+			if !bound.openStream(id) {
 				tooMany(w, "streams", bound.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
 				return nil, nil, false
 			}
-			user = caller.UserID
+			user = id
 		}
 	}
 	ctx, cancel := context.WithCancel(r.Context())
@@ -473,41 +473,41 @@ func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, stre
 }
 
 // admit runs the checks. It returns the request to serve (carrying its
-// caller, its body read), the body bytes it holds and the user whose
+// caller, its body read), the place its body holds and the user whose
 // session place it holds, for done; or false when it has answered the
 // request itself.
-func (t *transportRoute) admit(w http.ResponseWriter, r *http.Request) (_ *http.Request, held int64, user string, ok bool) {
+func (t *transportRoute) admit(w http.ResponseWriter, r *http.Request) (_ *http.Request, held bodyHold, user string, ok bool) {
 	if !t.guard.check(w, r) {
-		return nil, 0, "", false
+		return nil, bodyHold{}, "", false
 	}
 	if r, ok = t.auth.Authenticate(w, r); !ok {
-		return nil, 0, "", false
+		return nil, bodyHold{}, "", false
 	}
 	if held, ok = t.bodies.take(w, r); !ok {
-		return nil, 0, "", false
+		return nil, bodyHold{}, "", false
 	}
-	if r.Method == http.MethodGet && held != 0 {
+	if r.Method == http.MethodGet && held.bytes != 0 {
 		// A GET's body means nothing to the transport, and its stream
 		// may stay open for as long as a session lives: the body is
 		// dropped and keeps no place among the bodies held in memory.
 		t.bodies.release(held)
-		held, r.Body = 0, http.NoBody
+		held, r.Body = bodyHold{}, http.NoBody
 	}
 	if !t.ops.check(w, r) {
 		t.bodies.release(held)
-		return nil, 0, "", false
+		return nil, bodyHold{}, "", false
 	}
 	if t.sessions != nil && r.Method == http.MethodPost {
 		if user, ok = t.sessions.admitPost(w, r); !ok {
 			t.bodies.release(held)
-			return nil, 0, "", false
+			return nil, bodyHold{}, "", false
 		}
 	}
 	return r, held, user, true
 }
 
 // done gives back what admit held once the request has been served.
-func (t *transportRoute) done(w http.ResponseWriter, held int64, user string) {
+func (t *transportRoute) done(w http.ResponseWriter, held bodyHold, user string) {
 	t.bodies.release(held)
 	if user != "" {
 		t.sessions.settleSession(user, w.Header().Get("Mcp-Session-Id"))

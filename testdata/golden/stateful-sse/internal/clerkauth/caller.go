@@ -128,6 +128,16 @@ func CallerFrom(ctx context.Context, extra *mcp.RequestExtra) (*Caller, bool) {
 	return nil, false
 }
 
+// UserIDFrom returns the user id of the caller ctx carries, without the
+// copy CallerFrom makes: for the server's own per-user bounds, checked on
+// every request.
+func UserIDFrom(ctx context.Context) (string, bool) {
+	if c := callerIn(ctx, nil); c != nil {
+		return c.UserID, true
+	}
+	return "", false
+}
+
 func callerIn(ctx context.Context, extra *mcp.RequestExtra) *Caller {
 	if extra != nil && extra.TokenInfo != nil {
 		if h, ok := extra.TokenInfo.Extra[tokenInfoKey].(heldCaller); ok && h.c != nil {
