@@ -282,17 +282,88 @@ func TestBufferedBodiesAreBoundedPerUser(t *testing.T) {
 	}
 }
 
-// A stranger with a valid token trickles chunked bodies (each holds a place
-// of the largest body until it is in): its own share runs out, while
-// another user's calls go on.
-func TestTricklingBodiesTakeOnlyTheirUsersShare(t *testing.T) {
+// A chunked body holds a place of what has come of it (a bit ahead), not
+// of the largest body, and once read, of its length: a user's concurrent
+// calls with small chunked bodies (a proxy that streams requests sends
+// them so) fit in the user's share.
+func TestChunkedBodiesHoldTheirLength(t *testing.T) {
+	// A share of two of the largest bodies, and of four places a chunked
+	// body takes as it begins to come in.
+	b := &bodyReader{timeout: time.Second, max: 2 * exactBodyBytes, total: 1 << 30, perUser: 4 * exactBodyBytes}
+	release := make(chan struct{})
+	h := b.read(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { <-release }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(clerkauth.WithCaller(r.Context(), &clerkauth.Caller{UserID: "alice"})))
+	}))
+	defer srv.Close()
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	defer unblock()
+	client := &http.Client{Timeout: 10 * time.Second}
+	codes := make(chan int, 3)
+	var pipes []*io.PipeWriter
+	for range 3 {
+		pr, pw := io.Pipe()
+		pipes = append(pipes, pw)
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, pr)
+			req.ContentLength = -1 // sent chunked
+			resp, err := client.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+		// Each begins, and waits: three are coming in at once.
+		_, _ = pw.Write([]byte(`{"a":`))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for b.held.Load() != 3*exactBodyBytes && len(codes) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := b.held.Load(); n != 3*exactBodyBytes {
+		t.Errorf("three chunked bodies coming in hold %d bytes, want %d", n, 3*exactBodyBytes)
+	}
+	for _, pw := range pipes {
+		_, _ = pw.Write([]byte(`1}`))
+		pw.Close()
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for b.held.Load() != 3*7 && len(codes) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := b.held.Load(); n != 3*7 {
+		t.Errorf("three chunked bodies of 7 bytes in flight hold %d bytes, want 21", n)
+	}
+	unblock()
+	for range 3 {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("a small chunked body beside two others: %d, want 200", code)
+		}
+	}
+}
+
+// A stranger with a valid token sends chunked bodies and stalls them: each
+// holds a place of what it has sent (a bit ahead of it), not of the
+// largest body, and once the stranger's share is held, its next body is
+// refused while another user's calls go on.
+func TestStalledBodiesTakeOnlyTheirUsersShare(t *testing.T) {
 	e := newLimitedEnv(t, Limits{BodyTimeout: time.Minute}, nil)
 	alice := e.fake.IssueOpaque(clerkfake.TokenOptions{})
 	bob := e.fake.IssueOpaque(clerkfake.TokenOptions{UserID: "user_bob"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	trickle := func() (*io.PipeWriter, chan *http.Response) {
+	var open []*io.PipeWriter
+	defer func() {
+		for _, pw := range open {
+			pw.CloseWithError(errors.New("test over"))
+		}
+	}()
+	stall := func(send int) chan *http.Response {
 		pr, pw := io.Pipe()
+		open = append(open, pw)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.url+"/mcp", pr)
 		req.Header = mcpHeaders.Clone()
 		req.Header.Set("Authorization", "Bearer "+alice)
@@ -306,38 +377,42 @@ func TestTricklingBodiesTakeOnlyTheirUsersShare(t *testing.T) {
 			}
 			close(answered)
 		}()
-		_, _ = pw.Write([]byte(`{"jsonrpc":"2.0",`))
-		return pw, answered
+		go func() { _, _ = pw.Write(bytes.Repeat([]byte("x"), send)) }()
+		return answered
 	}
 	probe, _ := http.NewRequest(http.MethodPost, e.url+"/mcp", nil)
 	h, _ := e.server.mux.Handler(probe)
 	bodies := h.(*transportRoute).bodies
-	var open []*io.PipeWriter
-	defer func() {
-		for _, pw := range open {
-			pw.CloseWithError(errors.New("test over"))
-		}
-	}()
-	for i := range maxUserBodyBytes / MaxBodyBytes {
-		pw, _ := trickle()
-		open = append(open, pw)
-		waitUntil(t, func() bool { return bodies.heldBy(clerkfake.DefaultUserID) == int64(i+1)*MaxBodyBytes })
+	// A body that has sent a few bytes holds a small place.
+	stall(20)
+	waitUntil(t, func() bool { return bodies.heldBy(clerkfake.DefaultUserID) > 0 })
+	if n := bodies.heldBy(clerkfake.DefaultUserID); n > exactBodyBytes {
+		t.Errorf("a chunked body of 20 bytes so far holds %d bytes, want at most %d", n, exactBodyBytes)
 	}
-	pw, answered := trickle()
-	open = append(open, pw)
+	// Bodies that have sent nearly the largest body each hold its place.
+	share := maxUserBodyBytes / MaxBodyBytes
+	for range share - 1 {
+		stall(MaxBodyBytes - 1024)
+	}
+	waitUntil(t, func() bool {
+		return bodies.heldBy(clerkfake.DefaultUserID) > int64(share-1)*(MaxBodyBytes-1024)
+	})
+	// One more that sends the largest body holds more as it comes in,
+	// until the share is full: it is refused.
+	big := stall(MaxBodyBytes)
 	select {
-	case resp := <-answered:
+	case resp := <-big:
 		if resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-			t.Errorf("a trickling body past the user's share: %v, want 429 with Retry-After", resp)
+			t.Errorf("a body past the user's share: %v, want 429 with Retry-After", resp)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("a trickling body past the user's share was not refused")
+		t.Fatal("a body past the user's share was not refused")
+	}
+	if n := bodies.heldBy(clerkfake.DefaultUserID); n > maxUserBodyBytes {
+		t.Errorf("the user's bodies hold %d bytes, past the share of %d", n, int64(maxUserBodyBytes))
 	}
 	if resp := initialize(t, e.url, bob); resp.StatusCode != http.StatusOK {
-		t.Errorf("another user's initialize beside the trickling bodies: %d", resp.StatusCode)
-	}
-	if n := bodies.held.Load(); n != maxUserBodyBytes {
-		t.Errorf("%d bytes of bodies held, want alice's share (%d) and nothing of bob's finished request", n, int64(maxUserBodyBytes))
+		t.Errorf("another user's initialize beside the stalled bodies: %d", resp.StatusCode)
 	}
 }
 

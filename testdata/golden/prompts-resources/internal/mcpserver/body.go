@@ -25,11 +25,10 @@ const maxBufferedBodyBytes = 256 << 20
 
 // maxUserBodyBytes bounds the bodies one user's requests hold in memory at
 // once (four of the largest), so that one user with a valid token cannot
-// take the whole of maxBufferedBodyBytes from the others, say by trickling
-// chunked bodies (each holds a place of MaxBodyBytes until it is in):
-// past it, that user's new requests get 429 until some finish. Callers
-// without a user id (from a TokenVerifier of the application's) share one
-// such place.
+// take the whole of maxBufferedBodyBytes from the others by sending large
+// bodies slowly: past it, that user's requests get 429 until some finish.
+// Callers without a user id (from a TokenVerifier of the application's)
+// share one such place.
 const maxUserBodyBytes = 4 * MaxBodyBytes
 
 // bodyReader reads the bodies of authenticated requests to a transport.
@@ -74,57 +73,53 @@ func (b *bodyReader) read(next http.Handler) http.Handler {
 // request goes on, its body in memory (if not, it has been answered), and
 // the place it holds, to give back with release when the request is done.
 // The request's caller (set by the token check before) is the user whose
-// share it counts against.
+// share it counts against. A body of announced length holds its length
+// from the start; a chunked one holds what has come of it so far, and more
+// as more comes.
 func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, bool) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return bodyHold{}, true
 	}
 	if r.ContentLength > b.max {
-		clerkauth.EndUnreadBody(w, r)
-		clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
-		return bodyHold{}, false
-	}
-	reserve := r.ContentLength
-	if reserve < 0 { // chunked: as much as it may be
-		reserve = b.max
+		return b.refuse(w, r, bodyHold{}, errBodyTooLarge)
 	}
 	user, _ := clerkauth.UserIDFrom(r.Context())
-	hold := bodyHold{user: user, bytes: reserve}
-	if b.held.Add(reserve) > b.total {
-		b.held.Add(-reserve)
-		clerkauth.EndUnreadBody(w, r)
-		w.Header().Set("Retry-After", "5")
-		clerkauth.WriteJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server is busy reading other requests; try again shortly")
-		return bodyHold{}, false
+	hold := bodyHold{user: user}
+	first := r.ContentLength
+	var growing *growingBody
+	if first < 0 {
+		first = min(exactBodyBytes, b.max)
+		growing = &growingBody{r: r.Body, b: b}
 	}
-	if !b.takeUser(hold) {
-		b.held.Add(-reserve)
-		clerkauth.EndUnreadBody(w, r)
-		w.Header().Set("Retry-After", "5")
-		clerkauth.WriteJSONError(w, http.StatusTooManyRequests, "too_many_requests",
-			"this user's requests in flight already hold "+strconv.FormatInt(b.perUser>>20, 10)+" MiB of request bodies; send more once some have been answered")
-		return bodyHold{}, false
+	if err := b.reserve(&hold, first); err != nil {
+		return b.refuse(w, r, hold, err)
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(b.timeout))
-	body, err := readBody(r.Body, r.ContentLength, b.max)
-	fail := func(status int, code, msg string) (bodyHold, bool) {
-		b.release(hold)
-		clerkauth.EndUnreadBody(w, r)
-		clerkauth.WriteJSONError(w, status, code, msg)
-		return bodyHold{}, false
+	var body []byte
+	var err error
+	if growing != nil {
+		growing.hold = hold
+		body, err = readBody(growing, -1, b.max)
+		hold = growing.hold
+	} else {
+		body, err = readBody(r.Body, r.ContentLength, b.max)
 	}
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fail(http.StatusRequestTimeout, "request_timeout", "the request body took too long to arrive")
 	case err != nil:
-		return fail(http.StatusBadRequest, "bad_request", "the request body could not be read")
+		return b.refuse(w, r, hold, err)
 	case int64(len(body)) > b.max:
-		return fail(http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
+		return b.refuse(w, r, hold, errBodyTooLarge)
 	}
 	// The body is in: the rest of the exchange (a long tool call's
 	// stream) is not bounded by the body's deadline.
 	_ = rc.SetReadDeadline(time.Time{})
+	if n := int64(len(body)); n < hold.bytes {
+		// A chunked body's place grows ahead of it: from now on it
+		// holds what it is.
+		b.release(bodyHold{user: hold.user, bytes: hold.bytes - n})
+		hold.bytes = n
+	}
 	bb := &bufferedBody{data: body}
 	bb.Reset(body)
 	r.Body = bb
@@ -132,22 +127,87 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, boo
 	return hold, true
 }
 
-// takeUser counts h against its user's share, if the share has room.
-func (b *bodyReader) takeUser(h bodyHold) bool {
-	if b.perUser <= 0 {
-		return true
+var (
+	errBodyBudget    = errors.New("the bodies held in memory are at their bound")
+	errUserBodyShare = errors.New("the user's bodies held in memory are at their bound")
+	errBodyTooLarge  = errors.New("the body is larger than the largest accepted")
+)
+
+// refuse answers a request whose body take does not let through, for err,
+// and gives back the place h holds.
+func (b *bodyReader) refuse(w http.ResponseWriter, r *http.Request, h bodyHold, err error) (bodyHold, bool) {
+	b.release(h)
+	clerkauth.EndUnreadBody(w, r)
+	switch {
+	case errors.Is(err, errUserBodyShare):
+		w.Header().Set("Retry-After", "5")
+		clerkauth.WriteJSONError(w, http.StatusTooManyRequests, "too_many_requests",
+			"this user's requests in flight already hold "+strconv.FormatInt(b.perUser>>20, 10)+" MiB of request bodies; send more once some have been answered")
+	case errors.Is(err, errBodyBudget):
+		w.Header().Set("Retry-After", "5")
+		clerkauth.WriteJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server is busy reading other requests; try again shortly")
+	case errors.Is(err, errBodyTooLarge):
+		clerkauth.WriteJSONError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than 8 MiB")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		clerkauth.WriteJSONError(w, http.StatusRequestTimeout, "request_timeout", "the request body took too long to arrive")
+	default:
+		clerkauth.WriteJSONError(w, http.StatusBadRequest, "bad_request", "the request body could not be read")
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	held := b.users[h.user]
-	if held+h.bytes > b.perUser {
-		return false
+	return bodyHold{}, false
+}
+
+// reserve adds n bytes to the place h holds, if the bound for all users
+// and h's user's share have room; if not, h is as it was.
+func (b *bodyReader) reserve(h *bodyHold, n int64) error {
+	if b.held.Add(n) > b.total {
+		b.held.Add(-n)
+		return errBodyBudget
 	}
-	if b.users == nil {
-		b.users = make(map[string]int64)
+	if b.perUser > 0 {
+		b.mu.Lock()
+		held := b.users[h.user]
+		if held+n > b.perUser {
+			b.mu.Unlock()
+			b.held.Add(-n)
+			return errUserBodyShare
+		}
+		if b.users == nil {
+			b.users = make(map[string]int64)
+		}
+		b.users[h.user] = held + n
+		b.mu.Unlock()
 	}
-	b.users[h.user] = held + h.bytes
-	return true
+	h.bytes += n
+	return nil
+}
+
+// growingBody is a chunked body whose place in the bounds grows ahead of
+// what is read of it, doubling up to the largest body: what a client holds
+// by sending a body slowly is what it has sent.
+type growingBody struct {
+	r    io.Reader
+	b    *bodyReader
+	hold bodyHold
+	read int64
+}
+
+func (g *growingBody) Read(p []byte) (int, error) {
+	room := g.hold.bytes - g.read
+	if room == 0 && g.hold.bytes < g.b.max {
+		if err := g.b.reserve(&g.hold, min(g.hold.bytes, g.b.max-g.hold.bytes)); err != nil {
+			return 0, err
+		}
+		room = g.hold.bytes - g.read
+	}
+	if room > 0 && int64(len(p)) > room {
+		// At the largest body's place (room 0) the read goes on
+		// unbounded here: the LimitReader above stops it a byte past
+		// the largest body, which is refused.
+		p = p[:room]
+	}
+	n, err := g.r.Read(p)
+	g.read += int64(n)
+	return n, err
 }
 
 // exactBodyBytes is the largest announced length readBody takes a buffer of
