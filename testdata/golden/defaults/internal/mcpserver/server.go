@@ -330,6 +330,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
+		defer func() { t.done(w, held, user) }()
 		bound, stream := t.opensStream(r)
 		if stream && held.bytes <= exactBodyBytes {
 			// A stream may stay open for as long as its client lives:
@@ -339,7 +340,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			t.bodies.release(held)
 			held = bodyHold{}
 		}
-		defer t.done(w, held, user)
 		if stream {
 			var end func()
 			if r, end, ok = t.openStream(w, r, s.streams, bound); !ok {

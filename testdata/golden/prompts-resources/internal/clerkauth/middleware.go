@@ -335,15 +335,25 @@ func WriteJSONError(w http.ResponseWriter, status int, code, description string)
 }
 
 // EndUnreadBody makes the response to r close the connection when r has a
-// body nobody read: net/http would otherwise read up to 256 KiB of it
-// before sending the answer, or before taking the next request, and a
-// client trickling its body would hold the connection for as long as it
-// likes. Call it before writing a refusal.
+// body nobody read, and bounds how long the rest of it is waited for:
+// net/http would otherwise read up to 256 KiB of it before sending the
+// answer, or before taking the next request, and a client trickling its
+// body would hold the connection for as long as it likes. Call it before
+// writing a refusal.
+//
+// The rest is not cut off at once: a connection closed with bytes of the
+// body unread is reset, and the client's side then drops the answer it
+// had not yet read. For unreadBodyGrace net/http reads on (up to 256 KiB,
+// past which it half-closes the connection and lets the client read the
+// answer before the end); a client still sending after that is cut off.
 func EndUnreadBody(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 		return
 	}
 	w.Header().Set("Connection", "close")
-	// Whatever of the body is still to come is not waited for.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(unreadBodyGrace))
 }
+
+// unreadBodyGrace is how long the rest of a refused request's body is read
+// for, so that the refusal reaches a client sending at speed.
+const unreadBodyGrace = 250 * time.Millisecond

@@ -345,6 +345,93 @@ func TestChunkedBodiesHoldTheirLength(t *testing.T) {
 	}
 }
 
+// A chunked body that fits what is left of its user's share is let
+// through, whatever its length: one that ends where its place is full
+// asks for no more, and a place grows only by the room there is.
+func TestChunkedBodiesFitTheirShareExactly(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		share, bytes int64
+	}{
+		{"a body of the first place's size, the share that size", exactBodyBytes, exactBodyBytes},
+		{"a body of a later place's size, the share that size", 4 * exactBodyBytes, 4 * exactBodyBytes},
+		{"a body just past a place, the share a bit more", 4<<20 + 1, 4<<20 + 1},
+		{"a body of the largest size, the share that size", MaxBodyBytes, MaxBodyBytes},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := &bodyReader{timeout: 5 * time.Second, max: MaxBodyBytes, total: 1 << 30, perUser: c.share}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r = r.WithContext(clerkauth.WithCaller(r.Context(), &clerkauth.Caller{UserID: "alice"}))
+				b.read(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, io.MultiReader(bytes.NewReader(make([]byte, c.bytes))))
+			req.ContentLength = -1 // sent chunked
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("a chunked body of %d bytes, share %d: %d, want 200", c.bytes, c.share, resp.StatusCode)
+			}
+			waitUntil(t, func() bool { return b.held.Load() == 0 })
+		})
+	}
+}
+
+// A refusal of a body still coming in at speed reaches the client: the
+// server does not close the connection on unread bytes (which resets it,
+// and the client's side drops the answer), it reads on for a moment and
+// half-closes as net/http does for bodies too large to read.
+func TestRefusalsOfBodiesComingInReachTheClient(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		share   int64
+		bytes   int
+		chunked bool
+	}{
+		{"chunked, refused once 1 MiB is in", 1 << 20, 6 << 20, true},
+		{"chunked, refused at its first bytes", 0, 1 << 20, true},
+		{"announced, 200 KB refused before it is read", 100 << 10, 200 << 10, false},
+		{"announced, 2 MiB refused before it is read", 1 << 20, 2 << 20, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := &bodyReader{timeout: 5 * time.Second, max: MaxBodyBytes, total: 1 << 30, perUser: c.share}
+			if c.share == 0 {
+				// The user is at its share already.
+				b.perUser = 1 << 20
+				b.users = map[string]int64{"alice": 1 << 20}
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r = r.WithContext(clerkauth.WithCaller(r.Context(), &clerkauth.Caller{UserID: "alice"}))
+				b.read(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			resets := 0
+			for range 10 {
+				body := io.Reader(bytes.NewReader(make([]byte, c.bytes)))
+				if c.chunked {
+					body = io.MultiReader(body)
+				}
+				req, _ := http.NewRequest(http.MethodPost, srv.URL, body)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					resets++
+					continue
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusTooManyRequests {
+					t.Errorf("%d, want 429", resp.StatusCode)
+				}
+			}
+			if resets > 0 {
+				t.Errorf("%d of 10 refusals lost to a reset connection", resets)
+			}
+		})
+	}
+}
+
 // A stranger with a valid token sends chunked bodies and stalls them: each
 // holds a place of what it has sent (a bit ahead of it), not of the
 // largest body, and once the stranger's share is held, its next body is

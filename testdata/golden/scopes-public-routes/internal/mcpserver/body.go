@@ -37,7 +37,7 @@ type bodyReader struct {
 	max     int64
 	total   int64        // bound on buffered bytes, all requests together
 	perUser int64        // bound on one user's buffered bytes; 0: none
-	held    atomic.Int64 // bytes held by requests in flight
+	held    atomic.Int64 // bytes held by requests in flight (changed under mu)
 
 	mu    sync.Mutex
 	users map[string]int64 // bytes held by each user holding any
@@ -91,7 +91,11 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, boo
 		first = min(exactBodyBytes, b.max)
 		growing = &growingBody{r: r.Body, b: b}
 	}
-	if err := b.reserve(&hold, first); err != nil {
+	atLeast := first
+	if growing != nil {
+		atLeast = 1 // a chunked body begins with whatever room there is
+	}
+	if err := b.reserve(&hold, atLeast, first); err != nil {
 		return b.refuse(w, r, hold, err)
 	}
 	rc := http.NewResponseController(w)
@@ -156,26 +160,32 @@ func (b *bodyReader) refuse(w http.ResponseWriter, r *http.Request, h bodyHold, 
 	return bodyHold{}, false
 }
 
-// reserve adds n bytes to the place h holds, if the bound for all users
-// and h's user's share have room; if not, h is as it was.
-func (b *bodyReader) reserve(h *bodyHold, n int64) error {
-	if b.held.Add(n) > b.total {
-		b.held.Add(-n)
-		return errBodyBudget
-	}
+// reserve adds to the place h holds as many bytes as the bound for all
+// users and h's user's share have room for, up to n and at least atLeast;
+// if they have room for fewer, h is as it was. The user's share is looked
+// at first, so that a user at its share takes nothing from the others'
+// room even for a moment.
+func (b *bodyReader) reserve(h *bodyHold, atLeast, n int64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.perUser > 0 {
-		b.mu.Lock()
-		held := b.users[h.user]
-		if held+n > b.perUser {
-			b.mu.Unlock()
-			b.held.Add(-n)
+		room := b.perUser - b.users[h.user]
+		if room < atLeast {
 			return errUserBodyShare
 		}
+		n = min(n, room)
+	}
+	room := b.total - b.held.Load()
+	if room < atLeast {
+		return errBodyBudget
+	}
+	n = min(n, room)
+	b.held.Add(n)
+	if b.perUser > 0 {
 		if b.users == nil {
 			b.users = make(map[string]int64)
 		}
-		b.users[h.user] = held + n
-		b.mu.Unlock()
+		b.users[h.user] += n
 	}
 	h.bytes += n
 	return nil
@@ -192,12 +202,22 @@ type growingBody struct {
 }
 
 func (g *growingBody) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	room := g.hold.bytes - g.read
 	if room == 0 && g.hold.bytes < g.b.max {
-		if err := g.b.reserve(&g.hold, min(g.hold.bytes, g.b.max-g.hold.bytes)); err != nil {
+		// The place is full: a read of one byte says whether the body
+		// ends here, before more is asked for.
+		n, err := g.r.Read(p[:1])
+		if n == 0 {
 			return 0, err
 		}
-		room = g.hold.bytes - g.read
+		if rerr := g.b.reserve(&g.hold, 1, min(g.hold.bytes, g.b.max-g.hold.bytes)); rerr != nil {
+			return 0, rerr
+		}
+		g.read += int64(n)
+		return n, err
 	}
 	if room > 0 && int64(len(p)) > room {
 		// At the largest body's place (room 0) the read goes on
@@ -246,12 +266,12 @@ func (b *bodyReader) release(h bodyHold) {
 	if h.bytes == 0 {
 		return
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.held.Add(-h.bytes)
 	if b.perUser <= 0 {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	if left := b.users[h.user] - h.bytes; left > 0 {
 		b.users[h.user] = left
 	} else {
