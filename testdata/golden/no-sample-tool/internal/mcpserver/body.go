@@ -308,15 +308,24 @@ func bufferedBodyOf(r *http.Request) ([]byte, bool) {
 // timeout: the connection's read deadline is set for it and cleared once
 // the body has been read to the end. A handler that never reads the body
 // lets net/http discard it within the same deadline.
-func boundBody(w http.ResponseWriter, r *http.Request, timeout time.Duration) {
+//
+// It returns a copy of r: net/http looks at the Body of the request it
+// made, after the handler, to see whether a body was left unread, and then
+// half-closes the connection so that the client still reads the answer;
+// with that Body replaced it would close at once, and the connection would
+// be reset with the refusal unread.
+func boundBody(w http.ResponseWriter, r *http.Request, timeout time.Duration) *http.Request {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return
+		return r
 	}
 	rc := http.NewResponseController(w)
 	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
-		return
+		return r
 	}
-	r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+	bounded := new(http.Request)
+	*bounded = *r
+	bounded.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+	return bounded
 }
 
 type deadlineBody struct {

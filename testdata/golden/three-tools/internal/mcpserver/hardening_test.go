@@ -432,6 +432,44 @@ func TestRefusalsOfBodiesComingInReachTheClient(t *testing.T) {
 	}
 }
 
+// The same on the routes of the user's: a stranger's refused body, still
+// coming in, does not cost the stranger (or a client without its token
+// yet) the 401.
+func TestRefusalsOnUserRoutesReachTheClient(t *testing.T) {
+	e := newLimitedEnv(t, Limits{}, nil)
+	for _, c := range []struct {
+		name    string
+		bytes   int
+		chunked bool
+	}{
+		{"announced, 2 MiB", 2 << 20, false},
+		{"chunked, 2 MiB", 2 << 20, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resets := 0
+			for range 10 {
+				body := io.Reader(bytes.NewReader(make([]byte, c.bytes)))
+				if c.chunked {
+					body = io.MultiReader(body)
+				}
+				req, _ := http.NewRequest(http.MethodPost, e.url+"/secret", body)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					resets++
+					continue
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusUnauthorized {
+					t.Errorf("%d, want 401", resp.StatusCode)
+				}
+			}
+			if resets > 0 {
+				t.Errorf("%d of 10 refusals lost to a reset connection", resets)
+			}
+		})
+	}
+}
+
 // A stranger with a valid token sends chunked bodies and stalls them: each
 // holds a place of what it has sent (a bit ahead of it), not of the
 // largest body, and once the stranger's share is held, its next body is
