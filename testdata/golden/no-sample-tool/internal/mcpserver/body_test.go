@@ -3,6 +3,7 @@
 package mcpserver
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"runtime"
@@ -47,6 +48,25 @@ func TestReadBody(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
 		t.Errorf("an 8 MiB body that sent nothing took %d bytes", grew)
+	}
+	// A body longer than the first buffer arrives whole, and takes one
+	// buffer of its length besides the first, not the growing copies of
+	// io.ReadAll (about twice its length).
+	long := make([]byte, 1<<20)
+	for i := range long {
+		long[i] = byte(i % 251)
+	}
+	runtime.ReadMemStats(&before)
+	got, err := readBody(iotest.HalfReader(bytes.NewReader(long)), int64(len(long)), 8<<20)
+	runtime.ReadMemStats(&after)
+	if err != nil || !bytes.Equal(got, long) {
+		t.Errorf("a 1 MiB announced body: %d bytes, %v; want it whole", len(got), err)
+	}
+	if took := after.TotalAlloc - before.TotalAlloc; took > uint64(len(long))+2*exactBodyBytes {
+		t.Errorf("a 1 MiB announced body took %d bytes, want about its length", took)
+	}
+	if _, err := readBody(bytes.NewReader(long[:100<<10]), int64(len(long)), 8<<20); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a long body that ends early: %v, want io.ErrUnexpectedEOF", err)
 	}
 	failing := iotest.ErrReader(errors.New("connection reset"))
 	if _, err := readBody(failing, 5, max); err == nil || err.Error() != "connection reset" {

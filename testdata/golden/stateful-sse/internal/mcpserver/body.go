@@ -231,23 +231,32 @@ func (g *growingBody) Read(p []byte) (int, error) {
 }
 
 // exactBodyBytes is the largest announced length readBody takes a buffer of
-// at once: past it, memory is taken as the bytes arrive, so that a client
-// that announces 8 MiB and sends nothing holds no 8 MiB.
+// before any of the body has come: past it, the body's buffer is taken once
+// this much of it has come, so that a client that announces 8 MiB and
+// sends nothing holds no 8 MiB.
 const exactBodyBytes = 64 << 10
 
-// readBody reads a body to its end: one buffer of the announced length
-// when there is one of at most exactBodyBytes, else as io.ReadAll does;
-// more than max bytes are read only to say that there were more.
+// readBody reads a body to its end. A body of announced length takes one
+// buffer of its length (after its first exactBodyBytes, for a longer one),
+// so that what it holds in memory is what was counted for it; one of
+// unknown length is read as io.ReadAll does. More than max bytes are read
+// only to say that there were more.
 func readBody(body io.Reader, length, max int64) ([]byte, error) {
-	if length < 0 || length > exactBodyBytes || length > max {
+	if length < 0 || length > max {
 		return io.ReadAll(io.LimitReader(body, max+1))
 	}
-	buf := make([]byte, length, length+1)
+	head := min(length, exactBodyBytes)
+	buf := make([]byte, head, head+1)
 	if _, err := io.ReadFull(body, buf); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+		return nil, unexpectedEOF(err)
+	}
+	if length > head {
+		whole := make([]byte, length, length+1)
+		copy(whole, buf)
+		if _, err := io.ReadFull(body, whole[head:]); err != nil {
+			return nil, unexpectedEOF(err)
 		}
-		return nil, err
+		buf = whole
 	}
 	// net/http ends a body at its Content-Length; a reader that does not
 	// is read on, so that too long a body is refused, not cut.
@@ -259,6 +268,14 @@ func readBody(body io.Reader, length, max int64) ([]byte, error) {
 		return nil, err
 	}
 	return buf, nil
+}
+
+// unexpectedEOF says that a body ended before its announced length.
+func unexpectedEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // release gives back what take held for a request.
