@@ -48,10 +48,20 @@ type Middleware struct {
 // Streamable HTTP transport can hand it to tools and bind sessions to users.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r, ok := m.Authenticate(w, r); ok {
-			next.ServeHTTP(w, r)
+		if served, ok := m.Authenticate(w, r); ok {
+			next.ServeHTTP(w, served)
+			RemoveUploads(served, r)
 		}
 	})
+}
+
+// RemoveUploads removes the temporary files of a multipart form that a
+// handler parsed on served, a copy of r made for it: net/http removes
+// those of the request it made, not of copies.
+func RemoveUploads(served, r *http.Request) {
+	if f := served.MultipartForm; f != nil && f != r.MultipartForm {
+		_ = f.RemoveAll()
+	}
 }
 
 // Authenticate does what Wrap does before calling its handler: it checks

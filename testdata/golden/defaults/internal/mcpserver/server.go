@@ -361,7 +361,11 @@ func (s *Server) serveOther(w http.ResponseWriter, r *http.Request, h http.Handl
 	// public: no handler of anyone's runs for those.
 	if rt, ok := h.(route); ok {
 		if !rt.ownBody {
+			orig := r
 			r = boundBody(w, r, s.bodyTimeout)
+			if r != orig {
+				defer clerkauth.RemoveUploads(r, orig)
+			}
 		}
 		if r.RequestURI != "*" && !strings.Contains(pattern, "{") {
 			// The mux would find rt again. Without wildcards in its

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -467,6 +469,58 @@ func TestRefusalsOnUserRoutesReachTheClient(t *testing.T) {
 				t.Errorf("%d of 10 refusals lost to a reset connection", resets)
 			}
 		})
+	}
+}
+
+// Files a handler of the user's keeps of a multipart upload, on a public
+// route and on a protected one, are removed after the request, as net/http
+// removes them when the handler has its request.
+func TestUploadsOnUserRoutesAreRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	e := newLimitedEnv(t, Limits{}, nil)
+	upload := func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(1 << 10); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, _ = io.WriteString(w, "stored")
+	}
+	e.server.HandleFunc("POST /hooks/upload", upload) // public
+	e.server.HandleFunc("POST /upload", upload)       // protected
+	token := e.fake.IssueOpaque(clerkfake.TokenOptions{})
+	for _, target := range []string{"/hooks/upload", "/upload"} {
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		fw, _ := mw.CreateFormFile("file", "big.bin")
+		_, _ = fw.Write(make([]byte, 100<<10)) // past the 1 KiB kept in memory
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, e.url+target, &form)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: %d %s", target, resp.StatusCode, body)
+		}
+		// The files are removed once the handler has returned, which may
+		// be a moment after the client has the answer.
+		var left []os.DirEntry
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			left, _ = os.ReadDir(tmp)
+			if len(left) == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		for _, f := range left {
+			t.Errorf("POST %s left %s in the temporary directory", target, f.Name())
+		}
 	}
 }
 
