@@ -365,5 +365,8 @@ func EndUnreadBody(w http.ResponseWriter, r *http.Request) {
 }
 
 // unreadBodyGrace is how long the rest of a refused request's body is read
-// for, so that the refusal reaches a client sending at speed.
-const unreadBodyGrace = 250 * time.Millisecond
+// for, so that the refusal reaches a client that is sending it: 256 KiB
+// come in a second at 2 Mbit/s. A client trickling its body holds the
+// connection no longer than that (it may wait ReadHeaderTimeout for its
+// headers anyway).
+const unreadBodyGrace = time.Second

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -72,4 +73,23 @@ func TestReadBody(t *testing.T) {
 	if _, err := readBody(failing, 5, max); err == nil || err.Error() != "connection reset" {
 		t.Errorf("a failing body: %v, want its error", err)
 	}
+}
+
+// read is take and release around next, as a handler.
+func (b *bodyReader) read(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hold, ok := b.take(w, r)
+		if !ok {
+			return
+		}
+		defer b.release(hold)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// heldBy returns the bytes user's requests hold.
+func (b *bodyReader) heldBy(user string) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.users[user]
 }

@@ -54,18 +54,6 @@ type bodyHold struct {
 	bytes int64
 }
 
-// read is take and release around next, as a handler.
-func (b *bodyReader) read(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hold, ok := b.take(w, r)
-		if !ok {
-			return
-		}
-		defer b.release(hold)
-		next.ServeHTTP(w, r)
-	})
-}
-
 // take reads the body of an authenticated request to the end before the
 // transport sees it, within the timeout and the size bounds: a client with
 // a valid token still cannot hold a connection and a goroutine by trickling
@@ -85,15 +73,13 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, boo
 	}
 	user, _ := clerkauth.UserIDFrom(r.Context())
 	hold := bodyHold{user: user}
-	first := r.ContentLength
+	first, atLeast := r.ContentLength, r.ContentLength
 	var growing *growingBody
 	if first < 0 {
-		first = min(exactBodyBytes, b.max)
+		// A chunked body begins with a small place, or whatever room
+		// there is.
+		first, atLeast = min(exactBodyBytes, b.max), 1
 		growing = &growingBody{r: r.Body, b: b}
-	}
-	atLeast := first
-	if growing != nil {
-		atLeast = 1 // a chunked body begins with whatever room there is
 	}
 	if err := b.reserve(&hold, atLeast, first); err != nil {
 		return b.refuse(w, r, hold, err)
@@ -294,13 +280,6 @@ func (b *bodyReader) release(h bodyHold) {
 	} else {
 		delete(b.users, h.user)
 	}
-}
-
-// heldBy returns the bytes user's requests hold.
-func (b *bodyReader) heldBy(user string) int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.users[user]
 }
 
 // bufferedBody is a request body read into memory by bodyReader, which
