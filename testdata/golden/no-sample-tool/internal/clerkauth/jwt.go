@@ -180,6 +180,11 @@ func fetchJWKS(ctx context.Context, client *http.Client, url string) (map[string
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	// The key set is fetched at start, then about once an hour: a
+	// connection kept for it would sit idle (two goroutines and its
+	// buffers, walked by every garbage collection) until the transport
+	// drops it 90 seconds later.
+	req.Close = true
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err

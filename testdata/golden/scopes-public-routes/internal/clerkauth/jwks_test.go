@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -185,4 +187,40 @@ func (l *lateTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	time.Sleep(d)
 	return resp, err
+}
+
+// TestJWKSFetchKeepsNoConnection checks that a fetch of the key set leaves
+// no idle connection behind: the server sees the connection end once the
+// answer has gone out.
+func TestJWKSFetchKeepsNoConnection(t *testing.T) {
+	fake := clerkfake.New(t)
+	closed := make(chan struct{}, 4)
+	proxy := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get(fake.URL + r.URL.Path)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	proxy.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	proxy.Start()
+	defer proxy.Close()
+
+	client := &http.Client{Transport: &http.Transport{}}
+	keys, err := fetchJWKS(context.Background(), client, proxy.URL+"/.well-known/jwks.json")
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("fetchJWKS: %d keys, %v", len(keys), err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection of a key set fetch is still open 5 s after the answer")
+	}
 }
