@@ -87,7 +87,7 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string, client client
 	if e, endsSoon, ok := o.cache.lookup(key, refreshAhead); ok {
 		// A refresh can only help when the token outlives the entry: an
 		// entry that ends at the token's expiry is left to lapse.
-		if endsSoon && e.err == nil && !e.refreshing && (e.caller.ExpiresAt.IsZero() || e.until.Before(e.caller.ExpiresAt)) {
+		if endsSoon && e.err == nil && !e.refreshing && e.tokenOutlives {
 			o.refreshInBackground(key, token)
 		}
 		return e.caller, e.err

@@ -4,9 +4,12 @@ package clerkauth
 
 import (
 	"context"
+	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
+	"time"
 
 	"example.com/custom/internal/clerkfake"
 )
@@ -100,6 +103,43 @@ func BenchmarkMiddleware(b *testing.B) {
 					b.Fatalf("status %d", w.Code)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkCollect measures one garbage collection of this test process,
+// with empty token caches and with full ones (the result cache at
+// maxCacheEntries, the known opaque tokens at maxKnownEntries): what a
+// server with many users pays again for every collection, on top of what it
+// collects.
+func BenchmarkCollect(b *testing.B) {
+	for _, full := range []bool{false, true} {
+		name := "empty"
+		if full {
+			name = "full-caches"
+		}
+		b.Run(name, func(b *testing.B) {
+			now := time.Now
+			results, known := newResultCache(now), newKnownTokens(now)
+			caller := (&Caller{UserID: "user_1", ClientID: "client_1", Scopes: []string{"email"}, Format: FormatOpaque}).seal()
+			until := time.Now().Add(time.Hour)
+			var key [32]byte
+			for i := range maxKnownEntries {
+				if !full {
+					break
+				}
+				binary.BigEndian.PutUint64(key[:], uint64(i))
+				known.add(key, until)
+				if i < maxCacheEntries {
+					results.put(key, caller, nil, until)
+				}
+			}
+			runtime.GC()
+			for b.Loop() {
+				runtime.GC()
+			}
+			runtime.KeepAlive(results)
+			runtime.KeepAlive(known)
 		})
 	}
 }

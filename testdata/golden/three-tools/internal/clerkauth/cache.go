@@ -10,6 +10,31 @@ import (
 // maxCacheEntries bounds the memory a result cache can take.
 const maxCacheEntries = 10000
 
+// The caches keep their times as nanoseconds after a base time of their
+// own, not as time.Time: a time.Time holds a pointer (its location), and
+// every garbage collection walks each entry that holds one. The known
+// opaque tokens (up to maxKnownEntries) then hold no pointer at all, and the
+// collector skips their map; a result entry keeps only its caller and
+// error. Differences from the base use the monotonic clock, as time.Time's
+// own comparisons do.
+type clockBase struct {
+	now  func() time.Time
+	base time.Time
+}
+
+func newClockBase(now func() time.Time) clockBase { return clockBase{now: now, base: now()} }
+
+// at is t as nanoseconds after the base. How far t is from now is taken
+// from t and now, so that a time without a monotonic reading (a token's
+// expiry from Clerk) is as far away as the wall clock says.
+func (b clockBase) at(t time.Time) int64 {
+	now := b.now()
+	return int64(now.Sub(b.base)) + int64(t.Sub(now))
+}
+
+// current is now as nanoseconds after the base.
+func (b clockBase) current() int64 { return int64(b.now().Sub(b.base)) }
+
 type cacheEntry struct {
 	caller *Caller
 	err    error // a remembered ErrInvalidToken answer
@@ -17,18 +42,30 @@ type cacheEntry struct {
 	// refreshing is set once a background refresh of the entry has
 	// started: each entry gets one, whatever its outcome.
 	refreshing bool
+	// tokenOutlives is set when the entry ends before its caller's token
+	// expires (or the token has no expiry): only then can a refresh help.
+	tokenOutlives bool
+}
+
+// storedEntry is a cacheEntry as the map holds it.
+type storedEntry struct {
+	caller        *Caller
+	err           error
+	until         int64 // see clockBase
+	refreshing    bool
+	tokenOutlives bool
 }
 
 // resultCache remembers verification results by a hash of the token (never
 // the token itself) until a given time.
 type resultCache struct {
-	now     func() time.Time
+	clock   clockBase
 	mu      sync.Mutex
-	entries map[[32]byte]cacheEntry
+	entries map[[32]byte]storedEntry
 }
 
 func newResultCache(now func() time.Time) *resultCache {
-	return &resultCache{now: now, entries: make(map[[32]byte]cacheEntry)}
+	return &resultCache{clock: newClockBase(now), entries: make(map[[32]byte]storedEntry)}
 }
 
 func (c *resultCache) get(key [32]byte) (cacheEntry, bool) {
@@ -40,16 +77,18 @@ func (c *resultCache) get(key [32]byte) (cacheEntry, bool) {
 func (c *resultCache) lookup(key [32]byte, ahead time.Duration) (e cacheEntry, endsSoon, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok = c.entries[key]
+	s, ok := c.entries[key]
 	if !ok {
 		return cacheEntry{}, false, false
 	}
-	now := c.now()
-	if !now.Before(e.until) {
+	t := c.clock.now()
+	now := int64(t.Sub(c.clock.base))
+	if now >= s.until {
 		delete(c.entries, key)
 		return cacheEntry{}, false, false
 	}
-	return e, !now.Add(ahead).Before(e.until), true
+	e = cacheEntry{caller: s.caller, err: s.err, until: t.Add(time.Duration(s.until - now)), refreshing: s.refreshing, tokenOutlives: s.tokenOutlives}
+	return e, now+int64(ahead) >= s.until, true
 }
 
 // claimRefresh marks the entry of key as being refreshed and reports
@@ -70,9 +109,9 @@ func (c *resultCache) put(key [32]byte, caller *Caller, err error, until time.Ti
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= maxCacheEntries {
-		now := c.now()
+		now := c.clock.current()
 		for k, old := range c.entries {
-			if !now.Before(old.until) {
+			if now >= old.until {
 				delete(c.entries, k)
 			}
 		}
@@ -83,16 +122,17 @@ func (c *resultCache) put(key [32]byte, caller *Caller, err error, until time.Ti
 			delete(c.entries, k)
 		}
 	}
-	c.entries[key] = cacheEntry{caller: caller, err: err, until: until}
+	outlives := caller != nil && (caller.ExpiresAt.IsZero() || until.Before(caller.ExpiresAt))
+	c.entries[key] = storedEntry{caller: caller, err: err, until: c.clock.at(until), tokenOutlives: outlives}
 }
 
 // knownTokens remembers, by hash, the opaque tokens that verified, until
 // they expire (at most maxKnownTTL): when such a token's cache entry lapses
 // it is checked again from the verify budget's reserve.
 type knownTokens struct {
-	now     func() time.Time
+	clock   clockBase
 	mu      sync.Mutex
-	entries map[[32]byte]time.Time
+	entries map[[32]byte]int64 // until, see clockBase
 }
 
 const (
@@ -101,32 +141,32 @@ const (
 )
 
 func newKnownTokens(now func() time.Time) *knownTokens {
-	return &knownTokens{now: now, entries: make(map[[32]byte]time.Time)}
+	return &knownTokens{clock: newClockBase(now), entries: make(map[[32]byte]int64)}
 }
 
 func (k *knownTokens) add(key [32]byte, expires time.Time) {
-	until := k.now().Add(maxKnownTTL)
+	until := k.clock.now().Add(maxKnownTTL)
 	if !expires.IsZero() && expires.Before(until) {
 		until = expires
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if len(k.entries) >= maxKnownEntries {
-		now := k.now()
+		now := k.clock.current()
 		for key, u := range k.entries {
-			if !now.Before(u) || len(k.entries) >= maxKnownEntries*9/10 {
+			if now >= u || len(k.entries) >= maxKnownEntries*9/10 {
 				delete(k.entries, key)
 			}
 		}
 	}
-	k.entries[key] = until
+	k.entries[key] = k.clock.at(until)
 }
 
 func (k *knownTokens) has(key [32]byte) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	until, ok := k.entries[key]
-	return ok && k.now().Before(until)
+	return ok && k.clock.current() < until
 }
 
 func (k *knownTokens) forget(key [32]byte) {
