@@ -203,6 +203,7 @@ func TestJWKSFetchKeepsNoConnection(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)
 	}))
 	proxy.Config.ConnState = func(_ net.Conn, s http.ConnState) {

@@ -3,6 +3,7 @@
 package clerkauth
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -26,10 +27,25 @@ func newClockBase(now func() time.Time) clockBase { return clockBase{now: now, b
 
 // at is t as nanoseconds after the base. How far t is from now is taken
 // from t and now, so that a time without a monotonic reading (a token's
-// expiry from Clerk) is as far away as the wall clock says.
+// expiry from Clerk) is as far away as the wall clock says when it is
+// stored; a later step of the wall clock does not move it (an entry lives
+// at most its cache's TTL anyway). The sum saturates: a time long past
+// stays past even on a clock that has gone back before the base.
 func (b clockBase) at(t time.Time) int64 {
 	now := b.now()
-	return int64(now.Sub(b.base)) + int64(t.Sub(now))
+	return saturatingAdd(int64(now.Sub(b.base)), int64(t.Sub(now)))
+}
+
+// saturatingAdd is x+y, held at the int64 bounds instead of wrapping.
+func saturatingAdd(x, y int64) int64 {
+	sum := x + y
+	switch {
+	case x > 0 && y > 0 && sum < 0:
+		return math.MaxInt64
+	case x < 0 && y < 0 && sum >= 0:
+		return math.MinInt64
+	}
+	return sum
 }
 
 // current is now as nanoseconds after the base.
@@ -87,7 +103,7 @@ func (c *resultCache) lookup(key [32]byte, ahead time.Duration) (e cacheEntry, e
 		delete(c.entries, key)
 		return cacheEntry{}, false, false
 	}
-	e = cacheEntry{caller: s.caller, err: s.err, until: t.Add(time.Duration(s.until - now)), refreshing: s.refreshing, tokenOutlives: s.tokenOutlives}
+	e = cacheEntry{caller: s.caller, err: s.err, until: t.Add(time.Duration(saturatingAdd(s.until, -now))), refreshing: s.refreshing, tokenOutlives: s.tokenOutlives}
 	return e, now+int64(ahead) >= s.until, true
 }
 

@@ -53,3 +53,33 @@ func (c *testClock) Set(t time.Time) {
 	defer c.mu.Unlock()
 	c.t = t
 }
+
+// TestCacheTimesSaturate checks the caches' times at the ends of their
+// range: a time long past (the zero time) stays past on a clock that has
+// gone back before the cache's base, and a time centuries away does not
+// wrap round into the past.
+func TestCacheTimesSaturate(t *testing.T) {
+	clock := newTestClock()
+	results, known := newResultCache(clock.Now), newKnownTokens(clock.Now)
+	clock.Advance(-time.Hour)
+	caller := &Caller{UserID: "user_1"}
+	past, future := [32]byte{1}, [32]byte{2}
+	results.put(past, caller, nil, time.Time{})
+	if _, ok := results.get(past); ok {
+		t.Error("an entry stored until the zero time is served on a clock set back before the cache began")
+	}
+	known.add(past, time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC))
+	if known.has(past) {
+		t.Error("a token known until year 1 is known on a clock set back before the cache began")
+	}
+	clock.Advance(2 * time.Hour)
+	far := clock.Now().AddDate(300, 0, 0)
+	results.put(future, caller, nil, far)
+	e, ok := results.get(future)
+	if !ok {
+		t.Fatal("an entry stored until 300 years from now is gone at once")
+	}
+	if e.until.Before(clock.Now().AddDate(200, 0, 0)) {
+		t.Errorf("an entry stored until 300 years from now reports %v", e.until)
+	}
+}
