@@ -195,8 +195,10 @@ func (l *lateTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestJWKSFetchKeepsNoConnection(t *testing.T) {
 	fake := clerkfake.New(t)
 	closed := make(chan struct{}, 4)
+	upstream := &http.Client{Transport: &http.Transport{}}
+	defer upstream.CloseIdleConnections()
 	proxy := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, err := http.Get(fake.URL + r.URL.Path)
+		resp, err := upstream.Get(fake.URL + r.URL.Path)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return

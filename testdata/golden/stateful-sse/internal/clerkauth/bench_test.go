@@ -109,9 +109,9 @@ func BenchmarkMiddleware(b *testing.B) {
 
 // BenchmarkCollect measures one garbage collection of this test process,
 // with empty token caches and with full ones (the result cache at
-// maxCacheEntries, the known opaque tokens at maxKnownEntries): what a
-// server with many users pays again for every collection, on top of what it
-// collects.
+// maxCacheEntries, the known opaque tokens at maxKnownEntries): what the
+// entries themselves cost every collection of a server with many users. All
+// entries share one caller here; a real server's callers add their own.
 func BenchmarkCollect(b *testing.B) {
 	for _, full := range []bool{false, true} {
 		name := "empty"

@@ -54,7 +54,6 @@ func (b clockBase) current() int64 { return int64(b.now().Sub(b.base)) }
 type cacheEntry struct {
 	caller *Caller
 	err    error // a remembered ErrInvalidToken answer
-	until  time.Time
 	// refreshing is set once a background refresh of the entry has
 	// started: each entry gets one, whatever its outcome.
 	refreshing bool
@@ -97,14 +96,13 @@ func (c *resultCache) lookup(key [32]byte, ahead time.Duration) (e cacheEntry, e
 	if !ok {
 		return cacheEntry{}, false, false
 	}
-	t := c.clock.now()
-	now := int64(t.Sub(c.clock.base))
+	now := c.clock.current()
 	if now >= s.until {
 		delete(c.entries, key)
 		return cacheEntry{}, false, false
 	}
-	e = cacheEntry{caller: s.caller, err: s.err, until: t.Add(time.Duration(saturatingAdd(s.until, -now))), refreshing: s.refreshing, tokenOutlives: s.tokenOutlives}
-	return e, now+int64(ahead) >= s.until, true
+	e = cacheEntry{caller: s.caller, err: s.err, refreshing: s.refreshing, tokenOutlives: s.tokenOutlives}
+	return e, saturatingAdd(now, int64(ahead)) >= s.until, true
 }
 
 // claimRefresh marks the entry of key as being refreshed and reports

@@ -422,8 +422,8 @@ func TestOpaqueCache(t *testing.T) {
 		}
 		waitFor(t, "the background refresh", func() bool { return fake.Calls("verify") == 2 })
 		waitFor(t, "the refreshed entry", func() bool {
-			e, ok := v.opaque.cache.get(sha256.Sum256([]byte(tok)))
-			return ok && e.until.After(clock.Now().Add(refreshAhead))
+			_, endsSoon, ok := v.opaque.cache.lookup(sha256.Sum256([]byte(tok)), refreshAhead)
+			return ok && !endsSoon
 		})
 		clock.Advance(refreshAhead) // past the first entry's end
 		if _, err := v.Verify(ctx, tok); err != nil {
