@@ -319,14 +319,46 @@ func isToken68(s string) bool {
 	if trimmed == "" || len(s) > maxJWTLength {
 		return false
 	}
-	for i := 0; i < len(trimmed); i++ {
-		c := trimmed[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("-._~+/", c) >= 0) {
+	return token68Bytes.all(trimmed)
+}
+
+// byteSet is a set of bytes, looked up by index: every request's token is
+// checked against one, a JWT's thousand bytes included, so the check is a
+// load per byte rather than a chain of comparisons.
+type byteSet [256]bool
+
+// alphanumericPlus is the set of ASCII letters and digits and the bytes of
+// extra.
+func alphanumericPlus(extra string) *byteSet {
+	var s byteSet
+	for c := '0'; c <= '9'; c++ {
+		s[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		s[c] = true
+		s[c-'a'+'A'] = true
+	}
+	for i := 0; i < len(extra); i++ {
+		s[extra[i]] = true
+	}
+	return &s
+}
+
+// all reports whether every byte of str is in s.
+func (s *byteSet) all(str string) bool {
+	for i := 0; i < len(str); i++ {
+		if !s[str[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+var (
+	token68Bytes = alphanumericPlus("-._~+/") // token68 before its trailing '='s
+	jwtBytes     = alphanumericPlus("-_.")    // base64url and the dots of a compact JWS
+	opaqueBytes  = alphanumericPlus("")       // an opaque token after its prefix
+)
 
 // writeJSONError writes an OAuth-style JSON error body.
 func writeJSONError(w http.ResponseWriter, status int, code, description string) {

@@ -29,13 +29,7 @@ func WellFormedOpaqueToken(token string) bool {
 	if !ok || len(rest) < 16 || len(rest) > 128 {
 		return false
 	}
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
+	return opaqueBytes.all(rest)
 }
 
 // opaqueVerifier checks opaque tokens with the Backend API. Results are kept

@@ -66,3 +66,30 @@ func FuzzParseAccessTokenHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestTokenByteSets checks the byte sets the token checks look up against
+// the grammars they stand for, byte by byte: RFC 7235's token68, the
+// base64url segments and dots of a compact JWS, and an opaque token's
+// alphanumerics.
+func TestTokenByteSets(t *testing.T) {
+	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	for i := 0; i < 256; i++ {
+		c := byte(i)
+		in := string([]byte{'a', 'b', c, 'c', 'd'})
+		if want := alnum(c) || strings.IndexByte("-._~+/", c) >= 0; isToken68(in) != want {
+			t.Errorf("isToken68(%q) = %v, want %v", in, !want, want)
+		}
+		jwt := "eyJhbGciOi.eyJzdWIi." + in
+		if want := alnum(c) || c == '-' || c == '_'; looksLikeJWT(jwt) != want {
+			t.Errorf("looksLikeJWT(%q) = %v, want %v", jwt, !want, want)
+		}
+		opaque := OpaquePrefix + "0123456789abcdef" + in
+		if want := alnum(c); WellFormedOpaqueToken(opaque) != want {
+			t.Errorf("WellFormedOpaqueToken(%q) = %v, want %v", opaque, !want, want)
+		}
+	}
+	// A token68 may end in '='s, and only there.
+	if !isToken68("abc==") || isToken68("ab=c") || isToken68("===") {
+		t.Error("isToken68 gets the trailing '=' wrong")
+	}
+}

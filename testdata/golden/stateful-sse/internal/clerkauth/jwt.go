@@ -35,12 +35,7 @@ func looksLikeJWT(token string) bool {
 	if len(token) > maxJWTLength || strings.Count(token, ".") != 2 {
 		return false
 	}
-	for _, r := range token {
-		if !(r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
+	return jwtBytes.all(token)
 }
 
 // ParseAccessTokenHeader decodes the header of a compact JWT and checks,
