@@ -246,7 +246,11 @@ func drive(args []string) error {
 	loadCPU := fs.Int("load-cpu", 1, "core of the load generator (with taskset, on 2+ cores)")
 	calls := fs.Int("calls", 0, "count instructions: run the server under callgrind and make this many calls in each run (after -warmup-calls), instead of a timed load")
 	warmupCalls := fs.Int("warmup-calls", 200, "with -calls: calls before counting starts")
+	together := fs.Bool("together", false, "run the servers of each run at the same time, sharing the server core, each loaded by its own clients: their calls/s then share whatever the machine does meanwhile")
 	_ = fs.Parse(args)
+	if *together && *calls > 0 {
+		return errors.New("-together times servers side by side; -calls counts each one's instructions alone: choose one")
+	}
 	if *calls > 0 {
 		if _, err := exec.LookPath("callgrind_control"); err != nil {
 			return errors.New("-calls needs valgrind (callgrind and callgrind_control) on PATH")
@@ -334,6 +338,7 @@ func drive(args []string) error {
 				if run%2 == 1 {
 					slices.Reverse(ks)
 				}
+				var specs []runSpec
 				for _, kind := range ks {
 					var profile string
 					if profileDir != "" {
@@ -343,15 +348,30 @@ func drive(args []string) error {
 					if path, ok := others[kind]; ok {
 						bin, serveKind = path, "ours"
 					}
-					spec := runSpec{
+					specs = append(specs, runSpec{
 						self: bin, kind: serveKind, stateless: mode == "stateless", clients: n, tokens: tokens[:n],
 						warmup: *warmup, duration: *duration, fake: fake, pin: pin, serverCPU: *serverCPU, profile: profile,
 						calls: int64(*calls), warmupCalls: int64(*warmupCalls), runNumber: run,
-					}
-					r, err := spec.run()
+					})
+				}
+				var results []result
+				if *together {
+					rs, err := runTogether(specs)
 					if err != nil {
-						return fmt.Errorf("%s %s %d clients: %w", kind, mode, n, err)
+						return fmt.Errorf("%s %d clients, together: %w", mode, n, err)
 					}
+					results = rs
+				} else {
+					for i, spec := range specs {
+						r, err := spec.run()
+						if err != nil {
+							return fmt.Errorf("%s %s %d clients: %w", ks[i], mode, n, err)
+						}
+						results = append(results, r)
+					}
+				}
+				for i, r := range results {
+					kind := ks[i]
 					all[k][kind] = append(all[k][kind], r)
 					if *calls > 0 {
 						fmt.Printf("%-9s %-4s clients=%-3d run=%d  %10.0f instructions/call  errors=%d\n", mode, kind, n, run+1, r.instrPerOp, r.errors)
@@ -489,11 +509,113 @@ func (s runSpec) name() string {
 
 // run starts a server process, loads it, and stops it.
 func (s runSpec) run() (result, error) {
+	rs, err := runTogether([]runSpec{s})
+	if err != nil {
+		return result{}, err
+	}
+	return rs[0], nil
+}
+
+// runTogether starts the servers of specs at once and loads them all in the
+// same window, each by its own clients: with -together, the servers share
+// the server core (the kernel's scheduler splits it between them), so what
+// the machine does meanwhile falls on all of them alike, and the ratio of
+// their calls per second is that of their costs per call. One spec is an
+// ordinary run. With calls > 0 (callgrind), specs holds one.
+func runTogether(specs []runSpec) ([]result, error) {
+	var servers []*running
+	defer func() {
+		for _, r := range servers {
+			r.close()
+		}
+	}()
+	for _, s := range specs {
+		r, err := s.start()
+		if err != nil {
+			return nil, err
+		}
+		servers = append(servers, r)
+	}
+	if len(specs) == 1 && specs[0].calls > 0 {
+		r := servers[0]
+		res, err := r.s.count(r.ctx, r.pid, r.sessions, r.callgrindOut)
+		return []result{res}, err
+	}
+	for _, r := range servers {
+		r.load()
+	}
+	time.Sleep(specs[0].warmup)
+	var before []sample
+	for _, r := range servers {
+		b, err := r.sample()
+		if err != nil {
+			return nil, err
+		}
+		before = append(before, b)
+	}
+	time.Sleep(specs[0].duration)
+	var after []sample
+	for _, r := range servers {
+		a, err := r.sample()
+		if err != nil {
+			return nil, err
+		}
+		after = append(after, a)
+	}
+	var results []result
+	for i, r := range servers {
+		r.stopLoad()
+		b, a := before[i], after[i]
+		res := result{kind: r.s.kind, calls: a.calls - b.calls, seconds: a.at.Sub(b.at).Seconds(), cpu: a.cpu - b.cpu, sys: a.sys - b.sys, loadCPU: a.self - b.self, errors: a.errs - b.errs}
+		res.perSecond = float64(res.calls) / res.seconds
+		if res.calls > 0 {
+			res.cpuPerOp = res.cpu / time.Duration(res.calls)
+		}
+		results = append(results, res)
+	}
+	for i, r := range servers {
+		results[i].logLines = r.close()
+	}
+	return results, nil
+}
+
+// running is a server process with its clients connected.
+type running struct {
+	s            runSpec
+	cmd          *exec.Cmd
+	pid          int
+	logFile      *os.File
+	callgrindOut string
+	ctx          context.Context
+	cancel       context.CancelFunc
+	sessions     []*mcp.ClientSession
+	calls, errs  atomic.Int64
+	stop         chan struct{}
+	wg           sync.WaitGroup
+	removeDir    string // a callgrind directory of its own, removed by close
+	closed       bool
+	logLines     int
+}
+
+// sample is what a running server had done at a moment.
+type sample struct {
+	calls, errs    int64
+	cpu, sys, self time.Duration
+	at             time.Time
+}
+
+// start starts the server process and connects its clients.
+func (s runSpec) start() (_ *running, err error) {
 	args := []string{s.self, "serve", "-kind", s.kind, "-stateless=" + strconv.FormatBool(s.stateless)}
 	if s.profile != "" {
 		args = append(args, "-cpuprofile", s.profile)
 	}
-	var callgrindOut string
+	r := &running{s: s, stop: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
 	if s.calls > 0 {
 		// LOADBENCH_CALLGRIND_DIR keeps the counts, for
 		// callgrind_annotate; otherwise they go once read.
@@ -501,14 +623,14 @@ func (s runSpec) run() (result, error) {
 		if dir == "" {
 			tmp, err := os.MkdirTemp("", "loadbench-callgrind-")
 			if err != nil {
-				return result{}, err
+				return nil, err
 			}
-			defer os.RemoveAll(tmp)
 			dir = tmp
+			r.removeDir = tmp // read by count, removed by close
 		}
-		callgrindOut = filepath.Join(dir, s.name()+".callgrind")
+		r.callgrindOut = filepath.Join(dir, s.name()+".callgrind")
 		// Counting starts at zero when the warm-up calls are done.
-		args = append([]string{"valgrind", "--tool=callgrind", "--callgrind-out-file=" + callgrindOut}, args...)
+		args = append([]string{"valgrind", "--tool=callgrind", "--callgrind-out-file=" + r.callgrindOut}, args...)
 	}
 	if s.pin {
 		args = append([]string{"taskset", "-c", strconv.Itoa(s.serverCPU)}, args...)
@@ -525,38 +647,29 @@ func (s runSpec) run() (result, error) {
 	// collector: not to this terminal.
 	logFile, err := os.CreateTemp("", "loadbench-"+s.kind+"-*.log")
 	if err != nil {
-		return result{}, err
+		return nil, err
 	}
-	if os.Getenv("LOADBENCH_KEEPLOGS") == "" {
-		defer os.Remove(logFile.Name())
-	}
-	defer logFile.Close()
+	r.logFile = logFile
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return result{}, err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return result{}, err
+		return nil, err
 	}
-	var r result
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
+	r.cmd = cmd
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		return result{}, fmt.Errorf("server did not start: %w", err)
+		return nil, fmt.Errorf("server did not start: %w", err)
 	}
 	go io.Copy(io.Discard, stdout)
 	endpoint := strings.TrimSpace(line)
 	// taskset execs the server, so the child's pid is the server's.
-	pid := cmd.Process.Pid
+	r.pid = cmd.Process.Pid
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sessions := make([]*mcp.ClientSession, s.clients)
-	for i := range sessions {
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	for i := range s.clients {
 		httpClient := &http.Client{Transport: &bearer{token: s.tokens[i], next: &http.Transport{MaxIdleConnsPerHost: 4}}}
 		var cs *mcp.ClientSession
 		attempts := 50
@@ -565,81 +678,91 @@ func (s runSpec) run() (result, error) {
 		}
 		for attempt := 0; ; attempt++ {
 			c := mcp.NewClient(&mcp.Implementation{Name: "loadbench", Version: "0"}, nil)
-			cs, err = c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient, MaxRetries: -1}, nil)
+			cs, err = c.Connect(r.ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient, MaxRetries: -1}, nil)
 			if err == nil || attempt == attempts {
 				break
 			}
 			time.Sleep(100 * time.Millisecond) // the server may still be loading its keys
 		}
 		if err != nil {
-			return result{}, fmt.Errorf("connect: %w", err)
+			return nil, fmt.Errorf("connect: %w", err)
 		}
-		sessions[i] = cs
+		r.sessions = append(r.sessions, cs)
 	}
-	defer func() {
-		for _, cs := range sessions {
-			_ = cs.Close()
-		}
-	}()
+	return r, nil
+}
 
-	if s.calls > 0 {
-		return s.count(ctx, pid, sessions, callgrindOut)
-	}
-	var calls, errs atomic.Int64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for _, cs := range sessions {
-		wg.Add(1)
+// load starts the closed loop of each client.
+func (r *running) load() {
+	for _, cs := range r.sessions {
+		r.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer r.wg.Done()
 			params := &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hi"}}
 			for {
 				select {
-				case <-stop:
+				case <-r.stop:
 					return
 				default:
 				}
-				res, err := cs.CallTool(ctx, params)
+				res, err := cs.CallTool(r.ctx, params)
 				if err != nil || res.IsError {
-					errs.Add(1)
+					r.errs.Add(1)
 					time.Sleep(time.Millisecond)
 					continue
 				}
-				calls.Add(1)
+				r.calls.Add(1)
 			}
 		}()
 	}
-	time.Sleep(s.warmup)
-	cpu0, sys0, err := processCPU(pid)
-	if err != nil {
-		close(stop)
-		wg.Wait()
-		return result{}, err
+}
+
+func (r *running) sample() (sample, error) {
+	cpu, sys, err := processCPU(r.pid)
+	return sample{calls: r.calls.Load(), errs: r.errs.Load(), cpu: cpu, sys: sys, self: selfCPU(), at: time.Now()}, err
+}
+
+// stopLoad ends the clients' loops and waits for their calls in flight.
+func (r *running) stopLoad() {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
 	}
-	calls0, errs0, t0, self0 := calls.Load(), errs.Load(), time.Now(), selfCPU()
-	time.Sleep(s.duration)
-	cpu1, sys1, err := processCPU(pid)
-	calls1, errs1, t1, self1 := calls.Load(), errs.Load(), time.Now(), selfCPU()
-	close(stop)
-	wg.Wait()
-	if err != nil {
-		return result{}, err
+	r.wg.Wait()
+}
+
+// close stops the load, closes the sessions, stops the server and returns
+// the number of lines it logged. It may be called more than once.
+func (r *running) close() int {
+	if r.closed {
+		return r.logLines
 	}
-	for _, cs := range sessions {
+	r.closed = true
+	r.stopLoad()
+	for _, cs := range r.sessions {
 		_ = cs.Close()
 	}
-	sessions = nil
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	_ = cmd.Wait()
-	if b, err := os.ReadFile(logFile.Name()); err == nil {
-		r.logLines = strings.Count(string(b), "\n")
+	if r.cancel != nil {
+		r.cancel()
 	}
-	r = result{logLines: r.logLines, kind: s.kind, calls: calls1 - calls0, seconds: t1.Sub(t0).Seconds(), cpu: cpu1 - cpu0, sys: sys1 - sys0, loadCPU: self1 - self0, errors: errs1 - errs0}
-	r.perSecond = float64(r.calls) / r.seconds
-	if r.calls > 0 {
-		r.cpuPerOp = r.cpu / time.Duration(r.calls)
+	if r.cmd != nil {
+		_ = r.cmd.Process.Signal(syscall.SIGTERM)
+		_ = r.cmd.Wait()
 	}
-	return r, nil
+	if r.logFile != nil {
+		if b, err := os.ReadFile(r.logFile.Name()); err == nil {
+			r.logLines = strings.Count(string(b), "\n")
+		}
+		r.logFile.Close()
+		if os.Getenv("LOADBENCH_KEEPLOGS") == "" {
+			os.Remove(r.logFile.Name())
+		}
+	}
+	if r.removeDir != "" {
+		os.RemoveAll(r.removeDir)
+	}
+	return r.logLines
 }
 
 // count makes s.warmupCalls calls, zeroes callgrind's counters, makes
