@@ -29,9 +29,20 @@
 // LOADBENCH_HEAPPROFILE=dir makes each server record every allocation and
 // write a heap profile two seconds in, under load, to dir/<kind>-<pid>.pprof:
 // its inuse_space is what each garbage collection walks again.
+// LOADBENCH_GOROUTINES=dir makes each server write its goroutines, grouped
+// by stack, ten times a second for three seconds under load, to
+// dir/<kind>-<pid>.txt: every collection scans each of their stacks.
 // LOADBENCH_GCSTATS=1 makes each server write the garbage collector's
 // totals (cycles, bytes allocated, bytes each cycle scanned) to its log
 // when it exits; with LOADBENCH_KEEPLOGS=1 they can be compared.
+//
+// -together starts the servers of each run at once, all pinned to the
+// server core, each loaded by its own clients in the same window: the
+// machine's slow moments fall on all of them alike. The kernel's scheduler
+// splits the core between them, and favours the process that sleeps more
+// (it gets the core back first when it wakes), so their shares of it need
+// not be equal: the CPU per call is the figure to compare, the calls per
+// second include the shares.
 //
 // -kinds chooses the servers: ours, bare, bare-serve (the bare handler in
 // mcpserver.Serve's http.Server), and names given with -other
@@ -116,6 +127,32 @@ func serve(args []string) error {
 	defer stop()
 	if os.Getenv("LOADBENCH_GCSTATS") != "" {
 		defer writeGCStats(os.Stderr)
+	}
+	if dir := os.Getenv("LOADBENCH_GOROUTINES"); dir != "" {
+		// Under load (from a second in, for three seconds), ten times a
+		// second: the goroutines there are, grouped by stack, to
+		// dir/<kind>-<pid>.txt. Each garbage collection scans all of them.
+		go func() {
+			f, err := os.Create(filepath.Join(dir, *kind+"-"+strconv.Itoa(os.Getpid())+".txt"))
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			for range 30 {
+				fmt.Fprintf(f, "snapshot goroutines=%d\n", runtime.NumGoroutine())
+				_ = pprof.Lookup("goroutine").WriteTo(f, 1)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}()
 	}
 	if dir := os.Getenv("LOADBENCH_HEAPPROFILE"); dir != "" {
 		// Written under load (two seconds in, inside any -warmup of a
@@ -349,7 +386,7 @@ func drive(args []string) error {
 						bin, serveKind = path, "ours"
 					}
 					specs = append(specs, runSpec{
-						self: bin, kind: serveKind, stateless: mode == "stateless", clients: n, tokens: tokens[:n],
+						self: bin, kind: serveKind, label: kind, stateless: mode == "stateless", clients: n, tokens: tokens[:n],
 						warmup: *warmup, duration: *duration, fake: fake, pin: pin, serverCPU: *serverCPU, profile: profile,
 						calls: int64(*calls), warmupCalls: int64(*warmupCalls), runNumber: run,
 					})
@@ -484,7 +521,8 @@ func median(rs []result, f func(result) float64) float64 {
 
 type runSpec struct {
 	self             string
-	kind             string
+	kind             string // the kind the server process serves
+	label            string // the kind as -kinds names it (another binary's "ours" is its -other name)
 	stateless        bool
 	clients          int
 	tokens           []string
@@ -504,7 +542,7 @@ func (s runSpec) name() string {
 	if s.stateless {
 		mode = "stateless"
 	}
-	return fmt.Sprintf("%s-%s-%d-%d", s.kind, mode, s.clients, s.runNumber)
+	return fmt.Sprintf("%s-%s-%d-%d", s.label, mode, s.clients, s.runNumber)
 }
 
 // run starts a server process, loads it, and stops it.
@@ -566,7 +604,7 @@ func runTogether(specs []runSpec) ([]result, error) {
 	for i, r := range servers {
 		r.stopLoad()
 		b, a := before[i], after[i]
-		res := result{kind: r.s.kind, calls: a.calls - b.calls, seconds: a.at.Sub(b.at).Seconds(), cpu: a.cpu - b.cpu, sys: a.sys - b.sys, loadCPU: a.self - b.self, errors: a.errs - b.errs}
+		res := result{kind: r.s.label, calls: a.calls - b.calls, seconds: a.at.Sub(b.at).Seconds(), cpu: a.cpu - b.cpu, sys: a.sys - b.sys, loadCPU: a.self - b.self, errors: a.errs - b.errs}
 		res.perSecond = float64(res.calls) / res.seconds
 		if res.calls > 0 {
 			res.cpuPerOp = res.cpu / time.Duration(res.calls)
@@ -645,7 +683,7 @@ func (s runSpec) start() (_ *running, err error) {
 	}
 	// The server's log goes to a file, as a deployed server's goes to a
 	// collector: not to this terminal.
-	logFile, err := os.CreateTemp("", "loadbench-"+s.kind+"-*.log")
+	logFile, err := os.CreateTemp("", "loadbench-"+s.label+"-*.log")
 	if err != nil {
 		return nil, err
 	}
@@ -819,7 +857,7 @@ func (s runSpec) count(ctx context.Context, pid int, sessions []*mcp.ClientSessi
 	if total == 0 {
 		return result{}, fmt.Errorf("callgrind dump %s.1 has no totals line", out)
 	}
-	return result{kind: s.kind, calls: s.calls, errors: errs.Load(), instrPerOp: total / float64(s.calls)}, nil
+	return result{kind: s.label, calls: s.calls, errors: errs.Load(), instrPerOp: total / float64(s.calls)}, nil
 }
 
 // bearer sends every request with the client's token.
