@@ -128,12 +128,21 @@ func serve(args []string) error {
 	if os.Getenv("LOADBENCH_GCSTATS") != "" {
 		defer writeGCStats(os.Stderr)
 	}
+	// The driver's name for this server (another build's "ours" has its
+	// -other name), for the files written below.
+	label := *kind
+	if l := os.Getenv("LOADBENCH_LABEL"); l != "" {
+		label = l
+	}
 	if dir := os.Getenv("LOADBENCH_GOROUTINES"); dir != "" {
 		// Under load (from a second in, for three seconds), ten times a
 		// second: the goroutines there are, grouped by stack, to
-		// dir/<kind>-<pid>.txt. Each garbage collection scans all of them.
+		// dir/<label>-<pid>.txt. Each garbage collection scans all of them.
+		written := make(chan struct{})
+		defer func() { <-written }()
 		go func() {
-			f, err := os.Create(filepath.Join(dir, *kind+"-"+strconv.Itoa(os.Getpid())+".txt"))
+			defer close(written)
+			f, err := os.Create(filepath.Join(dir, label+"-"+strconv.Itoa(os.Getpid())+".txt"))
 			if err != nil {
 				return
 			}
@@ -168,7 +177,7 @@ func serve(args []string) error {
 			case <-time.After(2 * time.Second):
 			}
 			runtime.GC()
-			f, err := os.Create(filepath.Join(dir, *kind+"-"+strconv.Itoa(os.Getpid())+".pprof"))
+			f, err := os.Create(filepath.Join(dir, label+"-"+strconv.Itoa(os.Getpid())+".pprof"))
 			if err == nil {
 				_ = pprof.Lookup("heap").WriteTo(f, 0)
 				f.Close()
@@ -339,6 +348,9 @@ func drive(args []string) error {
 			if !ok {
 				return fmt.Errorf("-other: %q is not name=path", o)
 			}
+			if name == "" || strings.ContainsAny(name, "/\\ ") {
+				return fmt.Errorf("-other: the name %q names files: use letters, digits and dashes", name)
+			}
 			others[name] = path
 		}
 	}
@@ -355,6 +367,9 @@ func drive(args []string) error {
 	}
 	fmt.Printf("# loadbench: %s, %s, %s, %d runs of %s (warm-up %s)\n",
 		runtime.Version(), cpuModel(), placement, *runs, *duration, *warmup)
+	if *together {
+		fmt.Println("# -together: the servers of a run share the server core; \"load\" is the load generator's CPU for all of them")
+	}
 	type key struct {
 		mode    string
 		clients int
@@ -448,7 +463,11 @@ func drive(args []string) error {
 		for _, kind := range kinds {
 			if kind != "bare" {
 				vsBare = append(vsBare, kind)
-				fmt.Printf(" %s/bare calls/s | %s/bare per run: median (middle half) |", kind, kind)
+				per := "calls/s per run"
+				if *together {
+					per = "bare's CPU/call over " + kind + "'s, per run"
+				}
+				fmt.Printf(" %s/bare calls/s | %s/bare %s: median (middle half) |", kind, kind, per)
 			}
 		}
 	}
@@ -465,7 +484,7 @@ func drive(args []string) error {
 			fmt.Printf(" %.0f | %.0f µs |", rate, cpu)
 		}
 		for _, kind := range vsBare {
-			mid, lo, hi := pairedRatios(all[k][kind], all[k]["bare"])
+			mid, lo, hi := pairedRatios(all[k][kind], all[k]["bare"], *together)
 			fmt.Printf(" %.2fx | %.3fx (%.3f-%.3f) |", rates[kind]/rates["bare"], mid, lo, hi)
 		}
 		fmt.Println()
@@ -479,11 +498,18 @@ func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond)
 // made one after the other (and alternate which goes first), so they share
 // what the machine was doing then, which drifts over a session by more
 // than the difference measured. It returns the median of the runs' calls/s
-// ratios and the lower and upper quartiles (the middle half of them).
-func pairedRatios(rs, base []result) (mid, lo, hi float64) {
+// ratios and the lower and upper quartiles (the middle half of them). With
+// together, the servers of a run shared a core, and their calls/s include
+// the scheduler's shares of it: the ratio is of their costs instead, bare's
+// CPU per call over the other's (the calls/s one server would reach with
+// the core to itself, relative to bare's).
+func pairedRatios(rs, base []result, together bool) (mid, lo, hi float64) {
 	var v []float64
 	for i := range min(len(rs), len(base)) {
-		if base[i].perSecond > 0 {
+		switch {
+		case together && rs[i].cpuPerOp > 0:
+			v = append(v, float64(base[i].cpuPerOp)/float64(rs[i].cpuPerOp))
+		case !together && base[i].perSecond > 0:
 			v = append(v, rs[i].perSecond/base[i].perSecond)
 		}
 	}
@@ -557,8 +583,8 @@ func (s runSpec) run() (result, error) {
 // runTogether starts the servers of specs at once and loads them all in the
 // same window, each by its own clients: with -together, the servers share
 // the server core (the kernel's scheduler splits it between them), so what
-// the machine does meanwhile falls on all of them alike, and the ratio of
-// their calls per second is that of their costs per call. One spec is an
+// the machine does meanwhile falls on all of them alike; their CPU per
+// call is then the figure to compare (see pairedRatios). One spec is an
 // ordinary run. With calls > 0 (callgrind), specs holds one.
 func runTogether(specs []runSpec) ([]result, error) {
 	var servers []*running
@@ -676,7 +702,8 @@ func (s runSpec) start() (_ *running, err error) {
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(),
 		"CLERK_SECRET_KEY="+s.fake.SecretKey, "CLERK_FRONTEND_API_URL="+s.fake.URL, "CLERK_API_URL="+s.fake.URL,
-		"PORT=0", "LOG_LEVEL="+logLevel(), "GOMAXPROCS=") // GOMAXPROCS from the affinity
+		"PORT=0", "LOG_LEVEL="+logLevel(), "GOMAXPROCS=", // GOMAXPROCS from the affinity
+		"LOADBENCH_LABEL="+s.label)
 	if s.calls > 0 {
 		// callgrind cannot follow the signals of asynchronous preemption.
 		cmd.Env = append(cmd.Env, "GODEBUG=asyncpreemptoff=1")
@@ -777,6 +804,9 @@ func (r *running) close() int {
 		return r.logLines
 	}
 	r.closed = true
+	if r.cancel != nil {
+		r.cancel() // calls still in flight end now, even on a stuck server
+	}
 	r.stopLoad()
 	for _, cs := range r.sessions {
 		_ = cs.Close()
