@@ -4,6 +4,7 @@ package clerkauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,6 +42,9 @@ func TestOpaqueVerifyResponses(t *testing.T) {
 		{"rate limited", 429, `{"errors":[{"code":"too_many_requests","message":"slow down"}]}`, ErrUnavailable, time.Time{}},
 		{"server error", 500, `{"errors":[{"code":"internal","message":"oops"}]}`, ErrUnavailable, time.Time{}},
 		{"gateway error page", 502, `<html>bad gateway</html>`, ErrUnavailable, time.Time{}},
+		// An answer that cannot be read says nothing about the token.
+		{"a field of the wrong type", 200, body(`,"revoked":"no"`), ErrUnavailable, time.Time{}},
+		{"not an object", 200, `["clerk_idp_oauth_access_token"]`, ErrUnavailable, time.Time{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -48,6 +52,10 @@ func TestOpaqueVerifyResponses(t *testing.T) {
 				if r.URL.Path != "/v1/oauth_applications/access_tokens/verify" || r.Method != http.MethodPost {
 					http.NotFound(w, r)
 					return
+				}
+				var sent map[string]any
+				if err := json.NewDecoder(r.Body).Decode(&sent); err != nil || len(sent) != 1 || sent["access_token"] != "oat_0123456789abcdef0123456789abcdef" {
+					t.Errorf("the verify call sent %v (%v), want only the access_token", sent, err)
 				}
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(c.status)
@@ -63,7 +71,7 @@ func TestOpaqueVerifyResponses(t *testing.T) {
 			case c.want == nil && err != nil:
 				t.Fatalf("refused: %v", err)
 			case c.want == nil:
-				if caller.UserID != "user_1" || caller.ClientID != "client_1" || caller.Format != FormatOpaque {
+				if caller.UserID != "user_1" || caller.ClientID != "client_1" || caller.Format != FormatOpaque || len(caller.Scopes) != 1 || caller.Scopes[0] != "profile" {
 					t.Errorf("caller %+v", caller)
 				}
 				if d := caller.ExpiresAt.Sub(c.expires); d > time.Second || d < -time.Second {
