@@ -4,6 +4,7 @@ package mcpserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -774,5 +775,29 @@ func TestSSESessionEnds(t *testing.T) {
 			t.Fatalf("closed session: status %d, want 404", resp.StatusCode)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestProtectedResourceDocument: the document written field by field is
+// byte for byte what encoding/json writes for the struct, every field set
+// or not, with strings that need escaping.
+func TestProtectedResourceDocument(t *testing.T) {
+	for _, md := range []ProtectedResourceMetadata{
+		{},
+		{Resource: "https://mcp.example.com/mcp", AuthorizationServers: []string{"https://clerk.example.com"}, BearerMethodsSupported: []string{"header"}},
+		{Resource: "https://mcp.example.com/mcp", AuthorizationServers: []string{}, ScopesSupported: []string{"profile", "email"}, BearerMethodsSupported: []string{"header"}, ResourceName: "My \"app\" <&> \u2028"},
+		{Resource: "r", ScopesSupported: []string{}, ResourceName: "n"},
+	} {
+		want, err := json.MarshalIndent(md, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := md.document()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%+v:\n%s\nwant\n%s", md, got, want)
+		}
 	}
 }

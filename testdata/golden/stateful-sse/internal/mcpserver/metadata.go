@@ -3,6 +3,7 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,8 +65,46 @@ type ProtectedResourceMetadata struct {
 	ResourceName           string   `json:"resource_name,omitempty"`
 }
 
+// document is md as json.MarshalIndent(md, "", "  ") writes it, written
+// field by field: encoding/json keeps a cache of the fields of each struct
+// type it marshals for the life of the process, and every garbage
+// collection walks it again (see clerkauth's verifyParams). Strings and
+// lists of strings leave none.
+func (md ProtectedResourceMetadata) document() ([]byte, error) {
+	compact := []byte{'{'}
+	add := func(name string, v any) error {
+		value, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if len(compact) > 1 {
+			compact = append(compact, ',')
+		}
+		compact = append(append(append(compact, '"'), name...), '"', ':')
+		compact = append(compact, value...)
+		return nil
+	}
+	var errs []error
+	errs = append(errs, add("resource", md.Resource), add("authorization_servers", md.AuthorizationServers))
+	if len(md.ScopesSupported) > 0 {
+		errs = append(errs, add("scopes_supported", md.ScopesSupported))
+	}
+	errs = append(errs, add("bearer_methods_supported", md.BearerMethodsSupported))
+	if md.ResourceName != "" {
+		errs = append(errs, add("resource_name", md.ResourceName))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, append(compact, '}'), "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
 func protectedResourceHandler(md ProtectedResourceMetadata) (http.Handler, error) {
-	body, err := json.MarshalIndent(md, "", "  ")
+	body, err := md.document()
 	if err != nil {
 		return nil, err
 	}
