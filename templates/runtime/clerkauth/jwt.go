@@ -3,7 +3,6 @@ package clerkauth
 import (
 	"context"
 	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -85,7 +84,7 @@ type accessTokenClaims struct {
 // its hash until it expires, for at most MaxJWTCacheTTL: the signature
 // check is most of the cost of a request, and a JWT cannot change.
 func (v *Verifier) verifyJWT(ctx context.Context, token string) (*Caller, error) {
-	key := sha256.Sum256([]byte(token))
+	key := tokenKey(token)
 	if e, ok := v.jwtCache.get(key); ok {
 		return e.caller, nil
 	}

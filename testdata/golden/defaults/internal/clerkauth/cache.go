@@ -3,10 +3,23 @@
 package clerkauth
 
 import (
+	"crypto/sha256"
 	"math"
 	"sync"
 	"time"
 )
+
+// tokenKey is the key a token's verdict is cached under: its SHA-256, so
+// that no cache holds a token itself. A token as long as the longest opaque
+// one is hashed from a copy on the stack; converting it to a []byte would
+// put that copy on the heap, once per request.
+func tokenKey(token string) [32]byte {
+	var buf [len(OpaquePrefix) + 128]byte
+	if len(token) <= len(buf) {
+		return sha256.Sum256(append(buf[:0], token...))
+	}
+	return sha256.Sum256([]byte(token))
+}
 
 // maxCacheEntries bounds the memory a result cache can take.
 const maxCacheEntries = 10000

@@ -4,7 +4,6 @@ package clerkauth
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,7 +78,7 @@ func (o *opaqueVerifier) verify(ctx context.Context, token string, client client
 	if !WellFormedOpaqueToken(token) {
 		return nil, invalid("malformed opaque token")
 	}
-	key := sha256.Sum256([]byte(token))
+	key := tokenKey(token)
 	if e, endsSoon, ok := o.cache.lookup(key, refreshAhead); ok {
 		// A refresh can only help when the token outlives the entry: an
 		// entry that ends at the token's expiry is left to lapse.

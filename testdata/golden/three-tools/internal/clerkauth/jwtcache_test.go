@@ -4,7 +4,9 @@ package clerkauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,4 +81,24 @@ func TestCacheTimesSaturate(t *testing.T) {
 	if !ok || endsSoon {
 		t.Errorf("an entry stored until 300 years from now: served %v, ends within 200 years %v", ok, endsSoon)
 	}
+}
+
+// A token's cache key is its SHA-256 at every length, and an opaque token's
+// is taken without a heap allocation (the middleware does it per request).
+func TestTokenKey(t *testing.T) {
+	for _, n := range []int{0, 1, 20, len(OpaquePrefix) + 127, len(OpaquePrefix) + 128, len(OpaquePrefix) + 129, 1200} {
+		token := strings.Repeat("a", n)
+		if got, want := tokenKey(token), sha256.Sum256([]byte(token)); got != want {
+			t.Errorf("tokenKey of %d bytes = %x, want %x", n, got, want)
+		}
+	}
+	longest := OpaquePrefix + strings.Repeat("Z9", 64)
+	if !WellFormedOpaqueToken(longest) {
+		t.Fatal("the longest opaque token is not well formed")
+	}
+	var sink [32]byte
+	if allocs := testing.AllocsPerRun(100, func() { sink = tokenKey(longest) }); allocs != 0 {
+		t.Errorf("tokenKey of an opaque token allocates %v times, want 0", allocs)
+	}
+	_ = sink
 }
