@@ -53,8 +53,9 @@ type Options struct {
 	ServerOptions func(*mcp.ServerOptions)
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
-	// HTTPClient makes the calls to Clerk; nil uses a client with a
-	// three-second timeout.
+	// HTTPClient makes the calls to Clerk; nil uses
+	// clerkauth.NewHTTPClient() (a three-second timeout, connections
+	// closed after two idle seconds).
 	HTTPClient *http.Client
 }
 
@@ -132,7 +133,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 	}
 	client := opts.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: clerkauth.DefaultOutboundTimeout}
+		client = clerkauth.NewHTTPClient()
 	}
 	verifier, err := clerkauth.NewVerifier(clerkauth.Config{
 		Issuer:          env.Issuer,

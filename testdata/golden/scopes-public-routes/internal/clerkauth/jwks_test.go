@@ -227,3 +227,62 @@ func TestJWKSFetchKeepsNoConnection(t *testing.T) {
 		t.Fatal("the connection of a key set fetch is still open 5 s after the answer")
 	}
 }
+
+// TestDefaultClientClosesIdleConnections checks the verifier's own client
+// (no Config.HTTPClient): calls to Clerk close together share one
+// connection, and the connection is closed once it has been idle for
+// APIIdleConnTimeout, not after the 90 s of http.DefaultTransport.
+func TestDefaultClientClosesIdleConnections(t *testing.T) {
+	fake := clerkfake.New(t)
+	var opened, closedCount atomic.Int32
+	closed := make(chan struct{}, 4)
+	upstream := &http.Client{Transport: &http.Transport{}}
+	defer upstream.CloseIdleConnections()
+	proxy := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, fake.URL+r.URL.RequestURI(), r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		req.Header = r.Header.Clone()
+		resp, err := upstream.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	proxy.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			opened.Add(1)
+		case http.StateClosed:
+			closedCount.Add(1)
+			closed <- struct{}{}
+		}
+	}
+	proxy.Start()
+	defer proxy.Close()
+
+	v := newTestVerifier(t, fake, func(c *Config) { c.APIURL = proxy.URL })
+	for i := range 2 {
+		tok := fake.IssueOpaque(clerkfake.TokenOptions{UserID: fmt.Sprintf("user_idle_%d", i)})
+		if _, err := v.Verify(from("198.51.100.7"), tok); err != nil {
+			t.Fatalf("Verify %d: %v", i, err)
+		}
+	}
+	if n := opened.Load(); n != 1 {
+		t.Fatalf("two calls in a row opened %d connections to Clerk, want 1 (kept alive between them)", n)
+	}
+	if n := closedCount.Load(); n != 0 {
+		t.Fatalf("%d connections closed right after the calls, want them kept for reuse", n)
+	}
+	select {
+	case <-closed:
+	case <-time.After(APIIdleConnTimeout + 8*time.Second):
+		t.Fatalf("the connection to Clerk is still open %v after its last call", APIIdleConnTimeout+8*time.Second)
+	}
+}

@@ -49,7 +49,35 @@ const (
 	// DefaultOutboundTimeout bounds every call to Clerk, so that a request
 	// that must ask Clerk fails closed well within five seconds.
 	DefaultOutboundTimeout = 3 * time.Second
+	// APIIdleConnTimeout is how long NewHTTPClient's connections to Clerk
+	// stay open unused.
+	APIIdleConnTimeout = 2 * time.Second
 )
+
+// NewHTTPClient returns the client the server calls Clerk with when it is
+// given none: DefaultOutboundTimeout on every call, and a transport of its
+// own (http.DefaultTransport's settings: proxies from the environment,
+// HTTP/2) whose connections close after APIIdleConnTimeout unused.
+//
+// The calls come in bursts (the first requests of new sessions, the
+// metadata document) and as background refreshes of the tokens in use,
+// tens of seconds apart. A connection kept open between them holds two
+// goroutines and their buffers, which every garbage collection walks:
+// under a steady load from a few users, 1-2% of the server's CPU per call
+// (create-clerk-mcp's docs/BENCHMARKS.md). Opening a new one costs a TLS handshake, on a call
+// that waits for Clerk anyway and is mostly a background refresh. The pool
+// is not http.DefaultTransport's, so the application's other calls keep
+// their own settings.
+func NewHTTPClient() *http.Client {
+	var tr *http.Transport
+	if d, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr = d.Clone()
+	} else {
+		tr = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
+	}
+	tr.IdleConnTimeout = APIIdleConnTimeout
+	return &http.Client{Timeout: DefaultOutboundTimeout, Transport: tr}
+}
 
 // Config configures a Verifier.
 type Config struct {
@@ -69,8 +97,8 @@ type Config struct {
 	// RequireAudience refuses tokens that name no audience, for instances
 	// whose clients always send the RFC 8707 resource parameter.
 	RequireAudience bool
-	// HTTPClient makes the calls to Clerk. Its Timeout, if zero, is set to
-	// DefaultOutboundTimeout.
+	// HTTPClient makes the calls to Clerk; nil means NewHTTPClient(). Its
+	// Timeout, if zero, is set to DefaultOutboundTimeout.
 	HTTPClient *http.Client
 	// Logger receives warnings such as a rejected secret key. Never tokens.
 	Logger *slog.Logger
@@ -125,7 +153,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{}
+		client = NewHTTPClient()
 	}
 	if client.Timeout == 0 {
 		c := *client
