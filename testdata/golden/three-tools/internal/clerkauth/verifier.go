@@ -63,11 +63,11 @@ const (
 // metadata document) and as background refreshes of the tokens in use,
 // tens of seconds apart. A connection kept open between them holds two
 // goroutines and their buffers, which every garbage collection walks:
-// under a steady load from a few users, 1-2% of the server's CPU per call
-// (create-clerk-mcp's docs/BENCHMARKS.md). Opening a new one costs a TLS handshake, on a call
-// that waits for Clerk anyway and is mostly a background refresh. The pool
-// is not http.DefaultTransport's, so the application's other calls keep
-// their own settings.
+// under a steady load from a few users, 0.5-1.5% of the server's
+// instructions per call (create-clerk-mcp's docs/BENCHMARKS.md). Opening a
+// new one costs a TLS handshake, on a call that waits for Clerk anyway and
+// is mostly a background refresh. The pool is not http.DefaultTransport's,
+// so the application's other calls keep their own settings.
 func NewHTTPClient() *http.Client {
 	var tr *http.Transport
 	if d, ok := http.DefaultTransport.(*http.Transport); ok {
