@@ -67,7 +67,9 @@ const (
 // instructions per call (create-clerk-mcp's docs/BENCHMARKS.md). Opening a
 // new one costs a TLS handshake, on a call that waits for Clerk anyway and
 // is mostly a background refresh. The pool is not http.DefaultTransport's,
-// so the application's other calls keep their own settings.
+// so the application's other calls keep their own settings; to send the
+// calls to Clerk through a transport of your own (a proxy, tracing), set
+// Config.HTTPClient (mcpserver.Options.HTTPClient).
 func NewHTTPClient() *http.Client {
 	var tr *http.Transport
 	if d, ok := http.DefaultTransport.(*http.Transport); ok {
