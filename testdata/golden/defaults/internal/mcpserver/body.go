@@ -90,7 +90,7 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, boo
 	var err error
 	if growing != nil {
 		growing.hold = hold
-		body, err = readBody(growing, -1, b.max)
+		body, err = growing.readAll()
 		hold = growing.hold
 	} else {
 		body, err = readBody(r.Body, r.ContentLength, b.max)
@@ -106,7 +106,7 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, boo
 	_ = rc.SetReadDeadline(time.Time{})
 	if n := int64(len(body)); n < hold.bytes {
 		// A chunked body's place grows ahead of it: from now on it
-		// holds what it is.
+		// holds what it is (readAll's buffer is of its length).
 		b.release(bodyHold{user: hold.user, bytes: hold.bytes - n})
 		hold.bytes = n
 	}
@@ -179,41 +179,93 @@ func (b *bodyReader) reserve(h *bodyHold, atLeast, n int64) error {
 
 // growingBody is a chunked body whose place in the bounds grows ahead of
 // what is read of it, doubling up to the largest body: what a client holds
-// by sending a body slowly is what it has sent.
+// by sending a body slowly is what it has sent. Its one buffer is never
+// larger than its place (io.ReadAll's pieces and final copy would hold up
+// to twice what was counted for the body while it comes in).
 type growingBody struct {
 	r    io.Reader
 	b    *bodyReader
 	hold bodyHold
-	read int64
 }
 
-func (g *growingBody) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	room := g.hold.bytes - g.read
-	if room == 0 && g.hold.bytes < g.b.max {
-		// The place is full: a read of one byte says whether the body
-		// ends here, before more is asked for.
-		n, err := g.r.Read(p[:1])
-		if n == 0 {
-			return 0, err
+// minChunkedBuffer is the buffer a chunked body is first read into.
+const minChunkedBuffer = 512
+
+// readAll reads the body to its end into one buffer, which grows by
+// doubling within the body's place; when it fills the place, a read of
+// one byte says whether the body ends there before the place is grown.
+// The place doubles, or, once, takes what room is left: a body that then
+// needs more and finds no room to double is refused, so that its buffer
+// is not copied again for every few bytes other requests give back. The
+// buffer it returns is of the body's length.
+func (g *growingBody) readAll() ([]byte, error) {
+	buf := make([]byte, 0, min(minChunkedBuffer, g.hold.bytes))
+	partial := false // the place has grown by less than doubling
+	for {
+		if len(buf) < cap(buf) {
+			n, err := g.r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			switch {
+			case err == io.EOF:
+				return exactly(buf), nil
+			case err != nil:
+				return nil, err
+			}
+			continue
 		}
-		if rerr := g.b.reserve(&g.hold, 1, min(g.hold.bytes, g.b.max-g.hold.bytes)); rerr != nil {
-			return 0, rerr
+		if int64(cap(buf)) < g.hold.bytes {
+			// Room in the place: the buffer doubles within it.
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), g.hold.bytes))
+			copy(grown, buf)
+			buf = grown
+			continue
 		}
-		g.read += int64(n)
-		return n, err
+		// The place is full: does the body end here?
+		var one [1]byte
+		n, err := g.r.Read(one[:])
+		switch {
+		case n == 0 && err == io.EOF:
+			return exactly(buf), nil
+		case n == 0 && err != nil:
+			return nil, err
+		case n == 0:
+			continue
+		case g.hold.bytes >= g.b.max:
+			return nil, errBodyTooLarge
+		}
+		want := min(g.hold.bytes, g.b.max-g.hold.bytes)
+		if rerr := g.b.reserve(&g.hold, want, want); rerr == nil {
+			partial = false
+		} else {
+			// No room to double: the place takes what room there is,
+			// once; after that it doubles or the body is refused.
+			if partial {
+				return nil, rerr
+			}
+			if rerr = g.b.reserve(&g.hold, 1, want); rerr != nil {
+				return nil, rerr
+			}
+			partial = true
+		}
+		grown := make([]byte, len(buf), g.hold.bytes)
+		copy(grown, buf)
+		buf = append(grown, one[0])
+		switch {
+		case err == io.EOF:
+			return exactly(buf), nil
+		case err != nil:
+			return nil, err
+		}
 	}
-	if room > 0 && int64(len(p)) > room {
-		// At the largest body's place (room 0) the read goes on
-		// unbounded here: the LimitReader above stops it a byte past
-		// the largest body, which is refused.
-		p = p[:room]
+}
+
+// exactly is buf in a buffer of its length: a short body read into a larger
+// buffer is copied, so that it holds what it is.
+func exactly(buf []byte) []byte {
+	if len(buf) == cap(buf) {
+		return buf
 	}
-	n, err := g.r.Read(p)
-	g.read += int64(n)
-	return n, err
+	return append(make([]byte, 0, len(buf)), buf...)
 }
 
 // exactBodyBytes is the largest announced length readBody takes a buffer of
@@ -225,8 +277,9 @@ const exactBodyBytes = 64 << 10
 // readBody reads a body to its end. A body of announced length takes one
 // buffer of its length (after its first exactBodyBytes, for a longer one),
 // so that what it holds in memory is what was counted for it; one of
-// unknown length is read as io.ReadAll does. More than max bytes are read
-// only to say that there were more.
+// unknown length is read as io.ReadAll does (take reads chunked bodies
+// with growingBody.readAll instead). More than max bytes are read only to
+// say that there were more.
 func readBody(body io.Reader, length, max int64) ([]byte, error) {
 	if length < 0 || length > max {
 		return io.ReadAll(io.LimitReader(body, max+1))

@@ -93,3 +93,92 @@ func (b *bodyReader) heldBy(user string) int64 {
 	defer b.mu.Unlock()
 	return b.users[user]
 }
+
+// placeWatcher is a chunked body that checks, at every read, that the
+// buffer it is read into (what it has given so far plus the room it is
+// offered) is no larger than the place the bodies hold in the bounds:
+// what the server holds in memory for a body coming in is what was counted.
+type placeWatcher struct {
+	t     *testing.T
+	r     io.Reader
+	b     *bodyReader
+	given int64
+	worst int64 // the most the buffer ever was past the place
+}
+
+func (w *placeWatcher) Read(p []byte) (int, error) {
+	// A one-byte read when the place is full is the question whether
+	// the body ends there: that byte is not in the buffer yet.
+	if over := w.given + int64(cap(p)) - w.b.held.Load(); over > 0 && cap(p) > 1 {
+		w.worst = max(w.worst, over)
+	}
+	n, err := w.r.Read(p)
+	w.given += int64(n)
+	return n, err
+}
+
+func TestChunkedBodyBufferStaysWithinItsPlace(t *testing.T) {
+	for _, size := range []int{0, 7, 600, exactBodyBytes, exactBodyBytes + 1, 200 << 10, 3<<20 + 5} {
+		for name, wrap := range map[string]func(io.Reader) io.Reader{
+			"whole":    func(r io.Reader) io.Reader { return r },
+			"one byte": iotest.OneByteReader,
+			"halves":   iotest.HalfReader,
+		} {
+			if name == "one byte" && size > 300<<10 {
+				continue // the same paths, a million reads slower
+			}
+			b := &bodyReader{max: MaxBodyBytes, total: 1 << 30, perUser: maxUserBodyBytes}
+			body := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]
+			w := &placeWatcher{t: t, r: wrap(bytes.NewReader(body)), b: b}
+			g := &growingBody{r: w, b: b, hold: bodyHold{user: "alice"}}
+			if err := b.reserve(&g.hold, 1, exactBodyBytes); err != nil {
+				t.Fatal(err)
+			}
+			got, err := g.readAll()
+			if err != nil || !bytes.Equal(got, body) {
+				t.Errorf("%s, %d bytes: read %d bytes, %v", name, size, len(got), err)
+				continue
+			}
+			if cap(got) != len(got) {
+				t.Errorf("%s, %d bytes: the body is kept in a buffer of %d", name, size, cap(got))
+			}
+			if w.worst > 0 {
+				t.Errorf("%s, %d bytes: the buffer was %d bytes larger than the place held", name, size, w.worst)
+			}
+			if held := b.held.Load(); held != g.hold.bytes || held < int64(size) || held > max(2*int64(size), exactBodyBytes) {
+				t.Errorf("%s, %d bytes: the place is %d (the bounds count %d)", name, size, g.hold.bytes, held)
+			}
+		}
+	}
+}
+
+// When the share has no room to double a full place, the place takes the
+// room there is once; a body that needs more still is refused for the
+// share, and one that fits is let through.
+func TestChunkedBodyTakesTheLastRoomOnce(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		size  int
+		share int64
+		err   error
+	}{
+		{"fits the last room", exactBodyBytes + 100, exactBodyBytes + 100, nil},
+		{"past the last room", exactBodyBytes + 101, exactBodyBytes + 100, errUserBodyShare},
+		{"past the largest body", MaxBodyBytes + 1, 2 * MaxBodyBytes, errBodyTooLarge},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := &bodyReader{max: MaxBodyBytes, total: 1 << 30, perUser: c.share}
+			g := &growingBody{r: bytes.NewReader(make([]byte, c.size)), b: b, hold: bodyHold{user: "alice"}}
+			if err := b.reserve(&g.hold, 1, exactBodyBytes); err != nil {
+				t.Fatal(err)
+			}
+			got, err := g.readAll()
+			if !errors.Is(err, c.err) || c.err == nil && len(got) != c.size {
+				t.Errorf("%d bytes, share %d: %d bytes, %v; want %v", c.size, c.share, len(got), err, c.err)
+			}
+			if c.err == nil && g.hold.bytes != c.share {
+				t.Errorf("the place is %d, want the whole share %d", g.hold.bytes, c.share)
+			}
+		})
+	}
+}
