@@ -99,7 +99,6 @@ func (b *bodyReader) heldBy(user string) int64 {
 // offered) is no larger than the place the bodies hold in the bounds:
 // what the server holds in memory for a body coming in is what was counted.
 type placeWatcher struct {
-	t     *testing.T
 	r     io.Reader
 	b     *bodyReader
 	given int64
@@ -129,7 +128,7 @@ func TestChunkedBodyBufferStaysWithinItsPlace(t *testing.T) {
 			}
 			b := &bodyReader{max: MaxBodyBytes, total: 1 << 30, perUser: maxUserBodyBytes}
 			body := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]
-			w := &placeWatcher{t: t, r: wrap(bytes.NewReader(body)), b: b}
+			w := &placeWatcher{r: wrap(bytes.NewReader(body)), b: b}
 			g := &growingBody{r: w, b: b, hold: bodyHold{user: "alice"}}
 			if err := b.reserve(&g.hold, 1, exactBodyBytes); err != nil {
 				t.Fatal(err)
@@ -145,7 +144,9 @@ func TestChunkedBodyBufferStaysWithinItsPlace(t *testing.T) {
 			if w.worst > 0 {
 				t.Errorf("%s, %d bytes: the buffer was %d bytes larger than the place held", name, size, w.worst)
 			}
-			if held := b.held.Load(); held != g.hold.bytes || held < int64(size) || held > max(2*int64(size), exactBodyBytes) {
+			// The place covers the buffer (and, for the moment of the
+			// last copy, that copy); take then keeps what the buffer is.
+			if held := b.held.Load(); held != g.hold.bytes || held < int64(cap(got)) || held > max(2*int64(size), exactBodyBytes)+int64(size) {
 				t.Errorf("%s, %d bytes: the place is %d (the bounds count %d)", name, size, g.hold.bytes, held)
 			}
 		}
@@ -153,22 +154,39 @@ func TestChunkedBodyBufferStaysWithinItsPlace(t *testing.T) {
 }
 
 // When the share has no room to double a full place, the place takes the
-// room there is once; a body that needs more still is refused for the
-// share, and one that fits is let through.
-func TestChunkedBodyTakesTheLastRoomOnce(t *testing.T) {
+// room there is; after such a growth the next must be at least a quarter
+// of the place, so a body is not copied for every few bytes other requests
+// give back: one that needs more while less has come free is refused for
+// the share, and one that fits is let through.
+func TestChunkedBodyPlaceGrowsByWhatRoomThereIs(t *testing.T) {
+	const other = exactBodyBytes - 100 // held by another request of the user's
 	for _, c := range []struct {
 		name  string
 		size  int
 		share int64
+		freed int64 // given back by the other request once the place has grown by 100
 		err   error
 	}{
-		{"fits the last room", exactBodyBytes + 100, exactBodyBytes + 100, nil},
-		{"past the last room", exactBodyBytes + 101, exactBodyBytes + 100, errUserBodyShare},
-		{"past the largest body", MaxBodyBytes + 1, 2 * MaxBodyBytes, errBodyTooLarge},
+		{"fits the last room", exactBodyBytes + 100, 2 * exactBodyBytes, 0, nil},
+		{"past the last room", exactBodyBytes + 101, 2 * exactBodyBytes, 0, errUserBodyShare},
+		{"a quarter more comes free", exactBodyBytes + 10<<10, 2 * exactBodyBytes, 20 << 10, nil},
+		{"too little comes free", exactBodyBytes + 600, 2 * exactBodyBytes, 1 << 10, errUserBodyShare},
+		{"past the largest body", MaxBodyBytes + 1, 4 * MaxBodyBytes, 0, errBodyTooLarge},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := &bodyReader{max: MaxBodyBytes, total: 1 << 30, perUser: c.share}
-			g := &growingBody{r: bytes.NewReader(make([]byte, c.size)), b: b, hold: bodyHold{user: "alice"}}
+			held := bodyHold{user: "alice"}
+			if c.share == 2*exactBodyBytes {
+				if err := b.reserve(&held, other, other); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := &hookReader{r: bytes.NewReader(make([]byte, c.size)), at: exactBodyBytes + 100, hook: func() {
+				if c.freed > 0 {
+					b.release(bodyHold{user: "alice", bytes: c.freed})
+				}
+			}}
+			g := &growingBody{r: r, b: b, hold: bodyHold{user: "alice"}}
 			if err := b.reserve(&g.hold, 1, exactBodyBytes); err != nil {
 				t.Fatal(err)
 			}
@@ -176,9 +194,70 @@ func TestChunkedBodyTakesTheLastRoomOnce(t *testing.T) {
 			if !errors.Is(err, c.err) || c.err == nil && len(got) != c.size {
 				t.Errorf("%d bytes, share %d: %d bytes, %v; want %v", c.size, c.share, len(got), err, c.err)
 			}
-			if c.err == nil && g.hold.bytes != c.share {
-				t.Errorf("the place is %d, want the whole share %d", g.hold.bytes, c.share)
+			if err == nil && (g.hold.bytes < int64(cap(got)) || b.held.Load() != g.hold.bytes+held.bytes-c.freed) {
+				t.Errorf("the place is %d for a buffer of %d, the bounds count %d", g.hold.bytes, cap(got), b.held.Load())
 			}
 		})
+	}
+}
+
+// hookReader calls hook once, when at bytes have been read from it.
+type hookReader struct {
+	r    io.Reader
+	at   int64
+	n    int64
+	hook func()
+}
+
+func (h *hookReader) Read(p []byte) (int, error) {
+	if h.n == h.at && h.hook != nil {
+		h.hook()
+		h.hook = nil
+	}
+	if rest := h.at - h.n; rest > 0 && int64(len(p)) > rest && h.hook != nil {
+		p = p[:rest]
+	}
+	n, err := h.r.Read(p)
+	h.n += int64(n)
+	return n, err
+}
+
+// A chunked body whose reader brings nothing, again and again, without an
+// error is given up on rather than read for ever.
+func TestChunkedBodyWithoutProgressIsGivenUp(t *testing.T) {
+	b := &bodyReader{max: MaxBodyBytes, total: 1 << 30, perUser: maxUserBodyBytes}
+	g := &growingBody{r: emptyReader{}, b: b, hold: bodyHold{user: "alice"}}
+	if err := b.reserve(&g.hold, 1, exactBodyBytes); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.readAll(); !errors.Is(err, io.ErrNoProgress) {
+		t.Errorf("a body that never brings anything: %v, want %v", err, io.ErrNoProgress)
+	}
+}
+
+type emptyReader struct{}
+
+func (emptyReader) Read([]byte) (int, error) { return 0, nil }
+
+// A chunked body is kept in a buffer of its length where the bounds have
+// room for the copy, else in the buffer it was read into, whose size its
+// place keeps.
+func TestChunkedBodyKeepsItsBufferWithoutRoomToCopy(t *testing.T) {
+	for _, c := range []struct {
+		share   int64
+		wantCap int
+	}{{1 << 20, 700}, {1024, 1024}} {
+		b := &bodyReader{max: MaxBodyBytes, total: 1 << 30, perUser: c.share}
+		g := &growingBody{r: bytes.NewReader(make([]byte, 700)), b: b, hold: bodyHold{user: "alice"}}
+		if err := b.reserve(&g.hold, 1, exactBodyBytes); err != nil {
+			t.Fatal(err)
+		}
+		got, err := g.readAll()
+		if err != nil || len(got) != 700 || cap(got) != c.wantCap {
+			t.Errorf("share %d: %d bytes in a buffer of %d, %v; want 700 in %d", c.share, len(got), cap(got), err, c.wantCap)
+		}
+		if g.hold.bytes < int64(cap(got)) {
+			t.Errorf("share %d: the place is %d for a buffer of %d", c.share, g.hold.bytes, cap(got))
+		}
 	}
 }

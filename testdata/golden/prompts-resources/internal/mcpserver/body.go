@@ -104,9 +104,9 @@ func (b *bodyReader) take(w http.ResponseWriter, r *http.Request) (bodyHold, boo
 	// The body is in: the rest of the exchange (a long tool call's
 	// stream) is not bounded by the body's deadline.
 	_ = rc.SetReadDeadline(time.Time{})
-	if n := int64(len(body)); n < hold.bytes {
+	if n := int64(cap(body)); n < hold.bytes {
 		// A chunked body's place grows ahead of it: from now on it
-		// holds what it is (readAll's buffer is of its length).
+		// holds what its buffer is.
 		b.release(bodyHold{user: hold.user, bytes: hold.bytes - n})
 		hold.bytes = n
 	}
@@ -179,9 +179,11 @@ func (b *bodyReader) reserve(h *bodyHold, atLeast, n int64) error {
 
 // growingBody is a chunked body whose place in the bounds grows ahead of
 // what is read of it, doubling up to the largest body: what a client holds
-// by sending a body slowly is what it has sent. Its one buffer is never
-// larger than its place (io.ReadAll's pieces and final copy would hold up
-// to twice what was counted for the body while it comes in).
+// by sending a body slowly is what it has sent. It is read into one
+// buffer, never larger than its place: io.ReadAll's pieces could be a
+// sixth larger than the place while a body came in, and its final copy
+// twice as large. (While the buffer grows, the one it is copied from is
+// held too, for the moment of the copy.)
 type growingBody struct {
 	r    io.Reader
 	b    *bodyReader
@@ -191,25 +193,35 @@ type growingBody struct {
 // minChunkedBuffer is the buffer a chunked body is first read into.
 const minChunkedBuffer = 512
 
+// maxEmptyReads is how many reads in a row may bring nothing and no error
+// before a body is given up on (as bufio does).
+const maxEmptyReads = 100
+
 // readAll reads the body to its end into one buffer, which grows by
 // doubling within the body's place; when it fills the place, a read of
 // one byte says whether the body ends there before the place is grown.
-// The place doubles, or, once, takes what room is left: a body that then
-// needs more and finds no room to double is refused, so that its buffer
-// is not copied again for every few bytes other requests give back. The
-// buffer it returns is of the body's length.
+// The place doubles, or takes what room there is; after a growth of less
+// than double, the next must be at least a quarter of the place, or the
+// body is refused: its buffer is not copied again for every few bytes
+// other requests give back. It returns the body in a buffer of its length
+// where the bounds have room for that copy, else in the buffer it was read
+// into (take counts what that buffer is).
 func (g *growingBody) readAll() ([]byte, error) {
 	buf := make([]byte, 0, min(minChunkedBuffer, g.hold.bytes))
-	partial := false // the place has grown by less than doubling
+	partial := false // the place last grew by less than double
+	empty := 0
 	for {
 		if len(buf) < cap(buf) {
 			n, err := g.r.Read(buf[len(buf):cap(buf)])
 			buf = buf[:len(buf)+n]
-			switch {
-			case err == io.EOF:
-				return exactly(buf), nil
-			case err != nil:
+			if err == io.EOF {
+				return g.fit(buf), nil
+			}
+			if err != nil {
 				return nil, err
+			}
+			if empty = nextEmpty(empty, n); empty >= maxEmptyReads {
+				return nil, io.ErrNoProgress
 			}
 			continue
 		}
@@ -223,49 +235,59 @@ func (g *growingBody) readAll() ([]byte, error) {
 		// The place is full: does the body end here?
 		var one [1]byte
 		n, err := g.r.Read(one[:])
-		switch {
-		case n == 0 && err == io.EOF:
-			return exactly(buf), nil
-		case n == 0 && err != nil:
-			return nil, err
-		case n == 0:
+		if n == 0 || err != nil && err != io.EOF {
+			switch {
+			case err == io.EOF:
+				return g.fit(buf), nil
+			case err != nil:
+				return nil, err
+			}
+			if empty = nextEmpty(empty, n); empty >= maxEmptyReads {
+				return nil, io.ErrNoProgress
+			}
 			continue
-		case g.hold.bytes >= g.b.max:
+		}
+		empty = 0
+		if g.hold.bytes >= g.b.max {
 			return nil, errBodyTooLarge
 		}
 		want := min(g.hold.bytes, g.b.max-g.hold.bytes)
-		if rerr := g.b.reserve(&g.hold, want, want); rerr == nil {
-			partial = false
-		} else {
-			// No room to double: the place takes what room there is,
-			// once; after that it doubles or the body is refused.
-			if partial {
-				return nil, rerr
-			}
-			if rerr = g.b.reserve(&g.hold, 1, want); rerr != nil {
-				return nil, rerr
-			}
-			partial = true
+		atLeast := int64(1)
+		if partial {
+			atLeast = max(1, min(want, g.hold.bytes/4))
 		}
+		before := g.hold.bytes
+		if rerr := g.b.reserve(&g.hold, atLeast, want); rerr != nil {
+			return nil, rerr
+		}
+		partial = g.hold.bytes-before < want
 		grown := make([]byte, len(buf), g.hold.bytes)
 		copy(grown, buf)
 		buf = append(grown, one[0])
-		switch {
-		case err == io.EOF:
-			return exactly(buf), nil
-		case err != nil:
-			return nil, err
+		if err == io.EOF {
+			return g.fit(buf), nil
 		}
 	}
 }
 
-// exactly is buf in a buffer of its length: a short body read into a larger
-// buffer is copied, so that it holds what it is.
-func exactly(buf []byte) []byte {
+func nextEmpty(empty, n int) int {
+	if n > 0 {
+		return 0
+	}
+	return empty + 1
+}
+
+// fit is buf in a buffer of its length, if the bounds have room for the
+// copy while it is made; else buf.
+func (g *growingBody) fit(buf []byte) []byte {
 	if len(buf) == cap(buf) {
 		return buf
 	}
-	return append(make([]byte, 0, len(buf)), buf...)
+	n := int64(len(buf))
+	if g.b.reserve(&g.hold, n, n) != nil {
+		return buf
+	}
+	return append(make([]byte, 0, n), buf...)
 }
 
 // exactBodyBytes is the largest announced length readBody takes a buffer of
