@@ -294,7 +294,7 @@ var errMissingCredentials = errors.New("a bearer token is required")
 // errMissingCredentials; a bearer header with a malformed token wraps
 // ErrInvalidToken.
 func BearerToken(h http.Header) (string, error) {
-	values := h.Values("Authorization")
+	values := h["Authorization"] // h.Values, with the key already canonical
 	if len(values) == 0 {
 		return "", errMissingCredentials
 	}

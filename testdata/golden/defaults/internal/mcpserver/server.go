@@ -515,7 +515,7 @@ func (t *transportRoute) admit(w http.ResponseWriter, r *http.Request) (_ *http.
 func (t *transportRoute) done(w http.ResponseWriter, held bodyHold, user string) {
 	t.bodies.release(held)
 	if user != "" {
-		t.sessions.settleSession(user, w.Header().Get("Mcp-Session-Id"))
+		t.sessions.settleSession(user, firstValue(w.Header(), "Mcp-Session-Id"))
 	}
 }
 

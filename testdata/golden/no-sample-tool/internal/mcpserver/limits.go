@@ -47,7 +47,7 @@ func tooMany(w http.ResponseWriter, what string, limit int, env string) {
 // POST into a session), or false when the user has as many sessions as
 // allowed (the request has been answered).
 func (u *userLimits) admitPost(w http.ResponseWriter, r *http.Request) (string, bool) {
-	if r.Header.Get("Mcp-Session-Id") != "" {
+	if firstValue(r.Header, "Mcp-Session-Id") != "" {
 		return "", true
 	}
 	user, ok := clerkauth.UserIDFrom(r.Context())

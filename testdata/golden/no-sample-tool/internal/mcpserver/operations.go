@@ -206,10 +206,10 @@ func parseRPC(body []byte) (reqs []rpcRequest, batch bool) {
 // headersAgree reports whether the request's Mcp-Method and Mcp-Name
 // headers, where present, say what its body says.
 func headersAgree(r *http.Request, req *rpcRequest) bool {
-	if m := r.Header.Get("Mcp-Method"); m != "" && m != req.Method {
+	if m := firstValue(r.Header, "Mcp-Method"); m != "" && m != req.Method {
 		return false
 	}
-	if n := r.Header.Get("Mcp-Name"); n != "" && req.target() != "" && n != req.target() {
+	if n := firstValue(r.Header, "Mcp-Name"); n != "" && req.target() != "" && n != req.target() {
 		return false
 	}
 	return true

@@ -51,6 +51,11 @@ func (g *transportGuard) originAllowed(origin string) bool {
 // listener serves loopback names and PUBLIC_URL's host (a tunnel or a
 // reverse proxy in front of it); anything else is a DNS-rebinding attempt.
 func (g *transportGuard) hostAllowed(r *http.Request) bool {
+	if strings.EqualFold(r.Host, g.publicHost) {
+		// PUBLIC_URL's host is served on any listener: asked first, it
+		// spares the usual request the walk up its context below.
+		return true
+	}
 	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
 	if !ok || local == nil {
 		return true
@@ -62,9 +67,6 @@ func (g *transportGuard) hostAllowed(r *http.Request) bool {
 			return true
 		}
 	} else if host, _, err := net.SplitHostPort(local.String()); err != nil || !isLoopbackHost(host) {
-		return true
-	}
-	if strings.EqualFold(r.Host, g.publicHost) {
 		return true
 	}
 	reqHost := r.Host
@@ -84,7 +86,7 @@ func (g *transportGuard) check(w http.ResponseWriter, r *http.Request) bool {
 		clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_host", "this server does not answer to Host "+r.Host+"; set PUBLIC_URL to the address clients use")
 		return false
 	}
-	origin := r.Header.Get("Origin")
+	origin := firstValue(r.Header, "Origin")
 	if origin != "" {
 		if !g.originAllowed(origin) {
 			clerkauth.EndUnreadBody(w, r)
@@ -132,4 +134,14 @@ func isHeaderName(s string) bool {
 		}
 	}
 	return true
+}
+
+// firstValue is h.Get(key) for a key already in canonical form (every
+// header the server reads is spelt so here): the map lookup without
+// canonicalizing the key again, which h.Get does on each call.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
