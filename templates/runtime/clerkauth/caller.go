@@ -57,18 +57,44 @@ func (c *Caller) clone() *Caller {
 	return &cp
 }
 
-// seal makes c the verified Caller of a token, which every request made
+// seal returns the verified Caller of a token, which every request made
 // with the token shares, with its TokenInfo built once: nothing may change
-// it after. (Per-request copies of both were a fifth to a quarter of what
-// the server added to a call, by instruction counts: each one is walked
-// again by every garbage collection while the go-sdk holds the request.)
-// Handlers never see a sealed Caller: CallerFrom hands out copies, and
-// TokenInfo.Extra holds it as a heldCaller. The TokenInfo has scopes of its own, so
-// that nothing done to it reaches the checks made with the Caller.
+// either after. (Per-request copies of both were a fifth to a quarter of
+// what the server added to a call, by instruction counts: each one is
+// walked again by every garbage collection while the go-sdk holds the
+// request.) Handlers never see a sealed Caller: CallerFrom hands out copies,
+// and TokenInfo.Extra holds it as a heldCaller. The TokenInfo has scopes of
+// its own, so that nothing done to it reaches the checks made with the
+// Caller.
+//
+// The sealed Caller and its TokenInfo are one allocation, and their two
+// scope lists another (each with no room to grow into the other): a
+// sealed Caller lives as long as its cache entry, and each object kept is
+// one more for every collection to walk.
 func (c *Caller) seal() *Caller {
-	c.info = c.tokenInfo()
-	c.info.Scopes = slices.Clone(c.Scopes)
-	return c
+	s := &sealedCaller{caller: *c}
+	n := len(c.Scopes)
+	var scopes []string // nil, as the Caller's were, when there are none
+	if n > 0 {
+		scopes = make([]string, 2*n)
+	}
+	copy(scopes, c.Scopes)
+	copy(scopes[n:], c.Scopes)
+	s.caller.Scopes = scopes[:n:n]
+	s.info = auth.TokenInfo{
+		Scopes:     scopes[n:],
+		Expiration: c.ExpiresAt,
+		UserID:     c.UserID,
+		Extra:      s.caller.extra(),
+	}
+	s.caller.info = &s.info
+	return &s.caller
+}
+
+// sealedCaller is a sealed Caller and its TokenInfo.
+type sealedCaller struct {
+	caller Caller
+	info   auth.TokenInfo
 }
 
 // tokenInfoKey is the key under which a Caller is kept in auth.TokenInfo.Extra,
@@ -96,8 +122,14 @@ func (c *Caller) tokenInfo() *auth.TokenInfo {
 		Scopes:     c.Scopes,
 		Expiration: c.ExpiresAt,
 		UserID:     c.UserID,
-		Extra:      map[string]any{tokenInfoKey: heldCaller{c}, "userId": c.UserID, "clientId": c.ClientID},
+		Extra:      c.extra(),
 	}
+}
+
+// extra is the TokenInfo.Extra of c: c itself, for CallerFrom, and the
+// user and client ids, for tools that read them there.
+func (c *Caller) extra() map[string]any {
+	return map[string]any{tokenInfoKey: heldCaller{c}, "userId": c.UserID, "clientId": c.ClientID}
 }
 
 type callerKey struct{}

@@ -129,3 +129,36 @@ func TestAuthenticateCopiesCallersOfOtherVerifiers(t *testing.T) {
 		t.Errorf("the next request's caller is %+v", c)
 	}
 }
+
+// A sealed Caller keeps nothing of the Caller it was made from (which the
+// verifier drops), and neither its scopes nor its TokenInfo's can grow into
+// the other's.
+func TestSealSharesNothing(t *testing.T) {
+	orig := &Caller{UserID: "user_seal", ClientID: "client_seal", Scopes: []string{"email", "profile"}, Format: FormatOpaque}
+	sealed := orig.seal()
+	if sealed == orig || &sealed.Scopes[0] == &orig.Scopes[0] {
+		t.Fatal("the sealed Caller shares the original's memory")
+	}
+	info := sealed.info
+	if info == nil || info.UserID != "user_seal" || info.Extra["clientId"] != "client_seal" || len(info.Scopes) != 2 {
+		t.Fatalf("TokenInfo = %+v", info)
+	}
+	if h, ok := info.Extra[tokenInfoKey].(heldCaller); !ok || h.c != sealed {
+		t.Fatalf("TokenInfo.Extra does not hold the sealed Caller")
+	}
+	grownInfo := append(info.Scopes, "admin")
+	grownCaller := append(sealed.Scopes, "write")
+	if sealed.Scopes[0] != "email" || sealed.Scopes[1] != "profile" || sealed.HasScope("admin") {
+		t.Errorf("appending to the TokenInfo's scopes reached the Caller's: %q", sealed.Scopes)
+	}
+	if info.Scopes[0] != "email" || len(info.Scopes) != 2 || grownInfo[2] != "admin" || grownCaller[2] != "write" {
+		t.Errorf("appending to the Caller's scopes reached the TokenInfo's: %q", info.Scopes)
+	}
+	info.Scopes[1] = "changed"
+	if !sealed.HasScope("profile") {
+		t.Error("changing the TokenInfo's scopes reached the Caller's")
+	}
+	if none := (&Caller{UserID: "user_none"}).seal(); none.Scopes != nil || none.info.Scopes != nil {
+		t.Errorf("a Caller without scopes sealed to %q and %q, want nil", none.Scopes, none.info.Scopes)
+	}
+}

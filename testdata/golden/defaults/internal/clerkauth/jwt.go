@@ -96,7 +96,7 @@ func (v *Verifier) verifyJWT(ctx context.Context, token string) (*Caller, error)
 	if err != nil {
 		return nil, err
 	}
-	c.seal()
+	c = c.seal()
 	until := v.now().Add(MaxJWTCacheTTL)
 	if c.ExpiresAt.Before(until) {
 		until = c.ExpiresAt

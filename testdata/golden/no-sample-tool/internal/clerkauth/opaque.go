@@ -119,24 +119,27 @@ func (o *opaqueVerifier) check(ctx context.Context, key [32]byte, token, addr st
 		return nil, unavailable("too many new tokens to verify; try again shortly")
 	}
 	c, until, err := o.ask(ctx, token)
-	o.remember(key, c, until, err)
+	c = o.remember(key, c, until, err)
 	if errors.Is(err, ErrInvalidToken) && !known {
 		o.budget.penalize(addr)
 	}
 	return c, err
 }
 
-// remember caches a definite answer from Clerk, sealing its Caller.
-func (o *opaqueVerifier) remember(key [32]byte, c *Caller, until time.Time, err error) {
+// remember caches a definite answer from Clerk, sealing its Caller, and
+// returns the sealed Caller (nil with an error).
+func (o *opaqueVerifier) remember(key [32]byte, c *Caller, until time.Time, err error) *Caller {
 	switch {
 	case err == nil:
-		c.seal()
+		c = c.seal()
 		o.cache.put(key, c, nil, until)
 		o.known.add(key, c.ExpiresAt)
+		return c
 	case errors.Is(err, ErrInvalidToken):
 		o.cache.put(key, nil, err, until)
 		o.known.forget(key)
 	}
+	return nil
 }
 
 // refreshInBackground checks a cached token again before its entry lapses,
