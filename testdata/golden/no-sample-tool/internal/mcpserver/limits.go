@@ -22,17 +22,26 @@ type userLimits struct {
 	server *mcp.Server
 
 	mu       sync.Mutex
-	sessions map[string]*userSessions // by user id
-	streams  map[string]int           // open streams by user id
+	owners   map[string]string       // user id by session id, for the sessions recorded
+	sessions map[string]sessionCount // by user id
+	streams  map[string]int          // open streams by user id
 }
 
-type userSessions struct {
-	ids     map[string]bool // session ids this user opened
-	opening int             // initialize requests in flight
+// sessionCount is what one user holds among the sessions. It is kept in
+// the map by value, and each session as an entry of owners: nothing is
+// allocated per user or per session beyond the maps' own tables, which
+// every garbage collection walks in one piece, where a record and a set
+// of its own per user were three more objects for it to walk.
+type sessionCount struct {
+	recorded int // sessions this user opened, in owners
+	opening  int // initialize requests in flight
 }
 
 func newUserLimits(l Limits, server *mcp.Server) *userLimits {
-	return &userLimits{limits: l.withDefaults(), server: server, sessions: make(map[string]*userSessions), streams: make(map[string]int)}
+	return &userLimits{
+		limits: l.withDefaults(), server: server,
+		owners: make(map[string]string), sessions: make(map[string]sessionCount), streams: make(map[string]int),
+	}
 }
 
 func tooMany(w http.ResponseWriter, what string, limit int, env string) {
@@ -84,45 +93,68 @@ func (u *userLimits) closeStream(user string) {
 // SessionIdleTimeout) are forgotten first.
 func (u *userLimits) reserveSession(user string) bool {
 	u.mu.Lock()
-	us := u.sessions[user]
-	if us == nil {
-		us = &userSessions{ids: make(map[string]bool)}
-		u.sessions[user] = us
-	}
-	if len(us.ids)+us.opening >= u.limits.MaxSessionsPerUser {
-		// The MCP server's own lock is taken inside ours, never the
-		// other way round.
-		live := u.liveSessions()
-		for id := range us.ids {
-			if !live[id] {
-				delete(us.ids, id)
-			}
-		}
-		if len(us.ids)+us.opening >= u.limits.MaxSessionsPerUser {
-			u.mu.Unlock()
+	defer u.mu.Unlock()
+	if c := u.sessions[user]; c.recorded+c.opening >= u.limits.MaxSessionsPerUser {
+		u.forgetEndedSessions()
+		if c = u.sessions[user]; c.recorded+c.opening >= u.limits.MaxSessionsPerUser {
 			return false
 		}
 	}
-	us.opening++
-	u.mu.Unlock()
+	c := u.sessions[user]
+	c.opening++
+	u.sessions[user] = c
 	return true
+}
+
+// forgetEndedSessions drops the sessions the MCP server no longer has, of
+// every user. The MCP server's own lock is taken inside ours, never the
+// other way round.
+func (u *userLimits) forgetEndedSessions() {
+	live := u.liveSessions()
+	for id, owner := range u.owners {
+		if !live[id] {
+			delete(u.owners, id)
+			c := u.sessions[owner]
+			c.recorded--
+			u.store(owner, c)
+		}
+	}
 }
 
 // settleSession records the session a reserved request opened, if any.
 func (u *userLimits) settleSession(user, id string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	us := u.sessions[user]
-	if us == nil {
+	c, ok := u.sessions[user]
+	if !ok {
 		return
 	}
-	us.opening--
+	c.opening--
 	if id != "" {
-		us.ids[id] = true
+		switch owner, known := u.owners[id]; {
+		case !known:
+			u.owners[id] = user
+			c.recorded++
+		case owner != user:
+			// The go-sdk binds a session to its user, so this is not
+			// expected: the id changes hands.
+			prev := u.sessions[owner]
+			prev.recorded--
+			u.store(owner, prev)
+			u.owners[id] = user
+			c.recorded++
+		}
 	}
-	if len(us.ids) == 0 && us.opening == 0 {
+	u.store(user, c)
+}
+
+// store keeps c for user, or forgets the user when c holds nothing.
+func (u *userLimits) store(user string, c sessionCount) {
+	if c.recorded <= 0 && c.opening <= 0 {
 		delete(u.sessions, user)
+		return
 	}
+	u.sessions[user] = c
 }
 
 // liveSessions lists the ids of the sessions the MCP server still has.

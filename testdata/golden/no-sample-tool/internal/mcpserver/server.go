@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -80,8 +81,7 @@ type Server struct {
 	protect      func(http.Handler) http.Handler // the token check for routes outside the transports
 	verifier     *clerkauth.Verifier
 	grace        time.Duration
-	streams      context.Context
-	closeStreams context.CancelFunc
+	streams      *streamSet
 	protectedMux http.Handler  // the mux behind the token check, for what no route serves
 	bodyTimeout  time.Duration // REQUEST_BODY_TIMEOUT, for the routes that read bodies themselves
 	requestLog   *slog.Logger  // logs each request at LOG_LEVEL=debug; nil otherwise
@@ -175,7 +175,7 @@ func New(settings Settings, env Env, opts Options) (*Server, error) {
 			ChallengeScopes: challengeScopes(settings.Scopes), ClientAddress: clientAddress, Logger: logger, Logs: logs,
 		}
 	}
-	s.streams, s.closeStreams = context.WithCancel(context.Background())
+	s.streams = newStreamSet()
 	guard := newTransportGuard(env.PublicURL, settings.AllowedOrigins)
 	users := newUserLimits(limits, mcpServer)
 	bodies := newBodyReader(limits.BodyTimeout)
@@ -342,11 +342,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			held = bodyHold{}
 		}
 		if stream {
-			var end func()
-			if r, end, ok = t.openStream(w, r, s.streams, bound); !ok {
+			var opened openedStream
+			if r, opened, ok = t.openStream(w, r, s.streams, bound); !ok {
 				return
 			}
-			defer end()
+			defer opened.end(r.Context())
 		}
 		t.transport.ServeHTTP(w, r)
 		return
@@ -452,29 +452,89 @@ const methodListen = "subscriptions/listen"
 
 // openStream readies a request that may hold its stream open for as long
 // as a session or a client lives: within the user's stream bound (bound,
-// if not nil), and ended when the server shuts down (streams is cancelled
-// then). It returns the request to serve and what to call once it has
-// been served, or false when it has answered the request itself.
-func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, streams context.Context, bound *userLimits) (*http.Request, func(), bool) {
-	var user string
+// if not nil), and ended when the server shuts down (streams.closeAll).
+// It returns the request to serve and the stream, to end with that
+// request's context once it has been served; or false when it has answered
+// the request itself.
+func (t *transportRoute) openStream(w http.ResponseWriter, r *http.Request, streams *streamSet, bound *userLimits) (*http.Request, openedStream, bool) {
+	opened := openedStream{set: streams}
 	if bound != nil {
 		if id, ok := clerkauth.UserIDFrom(r.Context()); ok {
 			if !bound.openStream(id) {
 				tooMany(w, "streams", bound.limits.MaxStreamsPerUser, "MAX_STREAMS_PER_USER")
-				return nil, nil, false
+				return nil, openedStream{}, false
 			}
-			user = id
+			opened.bound, opened.user = bound, id
 		}
 	}
 	ctx, cancel := context.WithCancel(r.Context())
-	stop := context.AfterFunc(streams, cancel)
-	return r.WithContext(ctx), func() {
-		stop()
+	streams.add(ctx, cancel)
+	return r.WithContext(ctx), opened, true
+}
+
+// openedStream is what a stream holds until it ends: its place in the
+// server's streams and in its user's bound, if any. It is a value, so that
+// the stream's deferred end keeps no object of its own.
+type openedStream struct {
+	set   *streamSet
+	bound *userLimits
+	user  string
+}
+
+// end forgets the stream whose context is ctx, and gives back its place.
+func (o openedStream) end(ctx context.Context) {
+	o.set.remove(ctx)
+	if o.user != "" {
+		o.bound.closeStream(o.user)
+	}
+}
+
+// streamSet is the long-lived streams being served, each by the cancel
+// function of its context, which CloseStreams calls. (A context.AfterFunc
+// on a server-wide context did the same with three more objects per
+// stream, each walked by every garbage collection for the stream's life.)
+type streamSet struct {
+	mu     sync.Mutex
+	closed bool
+	open   map[context.Context]context.CancelFunc
+}
+
+func newStreamSet() *streamSet {
+	return &streamSet{open: make(map[context.Context]context.CancelFunc)}
+}
+
+// add records a stream's context; after closeAll it is cancelled at once.
+func (s *streamSet) add(ctx context.Context, cancel context.CancelFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
 		cancel()
-		if user != "" {
-			bound.closeStream(user)
-		}
-	}, true
+		return
+	}
+	s.open[ctx] = cancel
+}
+
+// remove forgets a stream that has ended, cancelling its context.
+func (s *streamSet) remove(ctx context.Context) {
+	s.mu.Lock()
+	cancel := s.open[ctx]
+	delete(s.open, ctx)
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// closeAll cancels every stream, and any opened from now on.
+func (s *streamSet) closeAll() {
+	s.mu.Lock()
+	s.closed = true
+	open := s.open
+	s.open = make(map[context.Context]context.CancelFunc)
+	s.mu.Unlock()
+	for _, cancel := range open {
+		cancel()
+	}
 }
 
 // admit runs the checks. It returns the request to serve (carrying its
@@ -526,4 +586,4 @@ func (s *Server) ShutdownTimeout() time.Duration { return s.grace }
 // CloseStreams ends the long-lived streams (SSE sessions, standalone GET
 // streams, subscriptions/listen streams) so that a graceful shutdown does
 // not wait for them.
-func (s *Server) CloseStreams() { s.closeStreams() }
+func (s *Server) CloseStreams() { s.streams.closeAll() }

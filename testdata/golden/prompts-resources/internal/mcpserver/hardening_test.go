@@ -613,13 +613,17 @@ func TestSessionBoundUnderChurn(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
+			user := "alice"
+			if g == 7 {
+				user = "bob" // whose sessions are pruned when alice's are
+			}
 			for i := range 500 {
-				if u.reserveSession("alice") {
+				if u.reserveSession(user) {
 					id := ""
 					if (g+i)%2 == 0 {
 						id = fmt.Sprintf("s%d-%d", g, i) // not a live session: pruned at the bound
 					}
-					u.settleSession("alice", id)
+					u.settleSession(user, id)
 				}
 			}
 		})
@@ -627,8 +631,15 @@ func TestSessionBoundUnderChurn(t *testing.T) {
 	wg.Wait()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if us := u.sessions["alice"]; us != nil && (us.opening != 0 || len(us.ids) > 2) {
-		t.Errorf("after the churn: opening %d, ids %d; want 0 and at most 2", us.opening, len(us.ids))
+	if c := u.sessions["alice"]; c.opening != 0 || c.recorded > 2 {
+		t.Errorf("after the churn: opening %d, recorded %d; want 0 and at most 2", c.opening, c.recorded)
+	}
+	recorded := 0
+	for _, c := range u.sessions {
+		recorded += c.recorded
+	}
+	if recorded != len(u.owners) {
+		t.Errorf("the users' counts say %d sessions, the owners of sessions %d", recorded, len(u.owners))
 	}
 }
 
@@ -1101,4 +1112,74 @@ func (s *statusLog) count(status int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.seen[status]
+}
+
+// The transports' responses share one Vary list: what a handler adds to
+// one response's Vary reaches no other response.
+func TestVaryOriginIsNotShared(t *testing.T) {
+	g := newTransportGuard("http://127.0.0.1:8080", nil)
+	r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8080/mcp", nil)
+	first := httptest.NewRecorder()
+	if !g.check(first, r) {
+		t.Fatal("refused")
+	}
+	first.Header().Add("Vary", "Accept-Encoding")
+	first.Header()["Vary"] = append(first.Header()["Vary"], "Cookie")
+	second := httptest.NewRecorder()
+	if !g.check(second, r) {
+		t.Fatal("refused")
+	}
+	if got := second.Header()["Vary"]; len(got) != 1 || got[0] != "Origin" {
+		t.Errorf("the next response's Vary is %q, want [Origin]", got)
+	}
+	if got := first.Header()["Vary"]; len(got) != 3 || got[0] != "Origin" || got[1] != "Accept-Encoding" || got[2] != "Cookie" {
+		t.Errorf("the first response's Vary is %q", got)
+	}
+	// A response that had a Vary of its own keeps it, with Origin added.
+	third := httptest.NewRecorder()
+	third.Header().Set("Vary", "Accept")
+	if !g.check(third, r) {
+		t.Fatal("refused")
+	}
+	if got := third.Header()["Vary"]; len(got) != 2 || got[0] != "Accept" || got[1] != "Origin" {
+		t.Errorf("a response with Vary: Accept has Vary %q", got)
+	}
+}
+
+// The server's set of streams: each ends with its request or at
+// CloseStreams, and one opened after CloseStreams ends at once.
+func TestStreamSet(t *testing.T) {
+	set := newStreamSet()
+	a, cancelA := context.WithCancel(context.Background())
+	b, cancelB := context.WithCancel(context.Background())
+	set.add(a, cancelA)
+	set.add(b, cancelB)
+	set.remove(a)
+	if a.Err() == nil {
+		t.Error("a stream's context outlives its end")
+	}
+	if len(set.open) != 1 {
+		t.Errorf("%d streams recorded after one of two ended, want 1", len(set.open))
+	}
+	set.closeAll()
+	if b.Err() == nil {
+		t.Error("CloseStreams left a stream open")
+	}
+	late, cancelLate := context.WithCancel(context.Background())
+	set.add(late, cancelLate)
+	if late.Err() == nil || len(set.open) != 0 {
+		t.Error("a stream opened after CloseStreams stays open")
+	}
+	set.remove(late) // a no-op, as for a stream already ended
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				ctx, cancel := context.WithCancel(context.Background())
+				set.add(ctx, cancel)
+				set.remove(ctx)
+			}
+		})
+	}
+	wg.Wait()
 }

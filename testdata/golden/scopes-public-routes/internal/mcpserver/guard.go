@@ -36,6 +36,10 @@ func newTransportGuard(publicURL string, allowedOrigins []string) *transportGuar
 	return g
 }
 
+// varyOrigin is the Vary header of the transports' responses: they depend
+// on the request's Origin (Access-Control-Allow-Origin).
+var varyOrigin = []string{"Origin"}
+
 const (
 	corsAllowHeaders  = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID"
 	corsExposeHeaders = "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version"
@@ -80,7 +84,17 @@ func (g *transportGuard) hostAllowed(r *http.Request) bool {
 // not, it has been answered.
 func (g *transportGuard) check(w http.ResponseWriter, r *http.Request) bool {
 	h := w.Header()
-	h["Vary"] = append(h["Vary"], "Origin") // h.Add, with the key already canonical
+	if v := h["Vary"]; len(v) == 0 {
+		// One list for every response: its capacity is its length, so
+		// an Add or an append elsewhere copies it rather than writing
+		// into it (and Header.Clone copies it); a list per response
+		// would be one more object for each collection to walk for as
+		// long as the response is in flight (a GET stream's, for as
+		// long as its session lives).
+		h["Vary"] = varyOrigin[:1:1]
+	} else {
+		h["Vary"] = append(v, "Origin") // h.Add, with the key already canonical
+	}
 	if !g.hostAllowed(r) {
 		clerkauth.EndUnreadBody(w, r)
 		clerkauth.WriteJSONError(w, http.StatusForbidden, "invalid_host", "this server does not answer to Host "+r.Host+"; set PUBLIC_URL to the address clients use")
